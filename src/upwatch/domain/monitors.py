@@ -1,0 +1,245 @@
+"""Monitor configuration: one typed, validated model per kind, discriminated by ``kind``."""
+
+import re
+from typing import Annotated, Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cronsim import CronSim, CronSimError
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
+
+from upwatch.domain.status_codes import StatusCodeRange, parse_status_ranges
+
+MIN_INTERVAL_SECONDS = 10
+HOSTNAME_PATTERN = r"^[A-Za-z0-9_.:\-\[\]]{1,253}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class MonitorBase(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+    interval: int = Field(60, ge=MIN_INTERVAL_SECONDS, le=86_400, description="Seconds.")
+    timeout: float = Field(10.0, gt=0, le=120, description="Seconds for one check.")
+    retries: int = Field(0, ge=0, le=20, description="Failures tolerated before DOWN.")
+    tags: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(default_factory=list)
+    paused: bool = False
+
+    @model_validator(mode="after")
+    def _timeout_fits_interval(self) -> Self:
+        if self.timeout >= self.interval:
+            raise ValueError("timeout must be shorter than interval")
+        return self
+
+
+class BasicAuth(_Strict):
+    type: Literal["basic"]
+    username: str
+    password: str
+
+
+class BearerAuth(_Strict):
+    type: Literal["bearer"]
+    token: str = Field(min_length=1)
+
+
+class JsonAssertion(_Strict):
+    path: str = Field(min_length=1, description="A JSONPath expression, e.g. $.status")
+    equals: str | int | float | bool | None = None
+    contains: str | int | float | bool | None = None
+
+    @model_validator(mode="after")
+    def _one_expectation(self) -> Self:
+        if (self.equals is None) == (self.contains is None):
+            raise ValueError("give exactly one of equals or contains")
+        return self
+
+    @field_validator("path")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        from upwatch.domain.assertions import compile_json_path
+
+        compile_json_path(value)
+        return value
+
+
+class HeaderAssertion(_Strict):
+    name: str = Field(min_length=1)
+    equals: str | None = None
+    regex: str | None = None
+
+    @model_validator(mode="after")
+    def _one_expectation(self) -> Self:
+        if (self.equals is None) == (self.regex is None):
+            raise ValueError("give exactly one of equals or regex")
+        if self.regex is not None:
+            _compile(self.regex)
+        return self
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression: {exc}") from exc
+
+
+class HttpMonitor(MonitorBase):
+    kind: Literal["http"]
+    url: AnyHttpUrl
+    method: Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] = "GET"
+    headers: dict[str, str] = Field(default_factory=dict)
+    body: str | None = Field(None, max_length=65_536)
+    auth: Annotated[BasicAuth | BearerAuth, Field(discriminator="type")] | None = None
+    follow_redirects: bool = True
+    max_redirects: int = Field(10, ge=0, le=30)
+    verify_tls: bool = True
+    expect_status: list[str] = Field(
+        default_factory=lambda: ["200-399"],
+        description='Accepted status codes: "200", "200-299" or "2xx".',
+    )
+    body_contains: list[str] = Field(default_factory=list)
+    body_not_contains: list[str] = Field(default_factory=list)
+    body_regex: str | None = None
+    json_assertions: list[JsonAssertion] = Field(default_factory=list)
+    header_assertions: list[HeaderAssertion] = Field(default_factory=list)
+    degraded_after_ms: int | None = Field(
+        None, gt=0, description="Response time above which the monitor is degraded."
+    )
+    tls_warning_days: int = Field(14, ge=0, le=365)
+    tls_critical_days: int = Field(3, ge=0, le=365)
+
+    @field_validator("expect_status")
+    @classmethod
+    def _status_ranges(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("accept at least one status code")
+        parse_status_ranges(value)
+        return value
+
+    @field_validator("body_regex")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            _compile(value)
+        return value
+
+    @model_validator(mode="after")
+    def _tls_thresholds(self) -> Self:
+        _check_tls_thresholds(self.tls_warning_days, self.tls_critical_days)
+        return self
+
+    @property
+    def accepted_status(self) -> tuple[StatusCodeRange, ...]:
+        return parse_status_ranges(self.expect_status)
+
+
+class TcpMonitor(MonitorBase):
+    kind: Literal["tcp"]
+    host: str = Field(pattern=HOSTNAME_PATTERN)
+    port: int = Field(ge=1, le=65535)
+    send: str | None = Field(None, max_length=4096, description="Text sent after connecting.")
+    expect: str | None = Field(None, max_length=4096, description="Text the reply must contain.")
+
+
+class DnsMonitor(MonitorBase):
+    kind: Literal["dns"]
+    hostname: str = Field(pattern=HOSTNAME_PATTERN, description="The name to resolve.")
+    record_type: Literal["A", "AAAA", "CNAME", "MX", "TXT", "NS"] = "A"
+    expected: list[str] = Field(
+        default_factory=list, description="Values that must all be in the answer."
+    )
+    resolver: str | None = Field(
+        None, description="Nameserver as IP or IP:port; default is the system resolver."
+    )
+
+    @field_validator("resolver")
+    @classmethod
+    def _resolver_address(cls, value: str | None) -> str | None:
+        if value is not None:
+            from upwatch.domain.targets import parse_host_port
+
+            parse_host_port(value, default_port=53)
+        return value
+
+
+class TlsMonitor(MonitorBase):
+    kind: Literal["tls"]
+    host: str = Field(pattern=HOSTNAME_PATTERN)
+    port: int = Field(443, ge=1, le=65535)
+    sni: str | None = Field(None, description="Server name to send; default is host.")
+    verify: bool = Field(True, description="Fail when the chain or name does not verify.")
+    warning_days: int = Field(14, ge=0, le=365)
+    critical_days: int = Field(3, ge=0, le=365)
+
+    @model_validator(mode="after")
+    def _thresholds(self) -> Self:
+        _check_tls_thresholds(self.warning_days, self.critical_days)
+        return self
+
+
+class HeartbeatMonitor(MonitorBase):
+    kind: Literal["heartbeat"]
+    period: int | None = Field(None, ge=10, le=31 * 86_400, description="Seconds between pings.")
+    cron: str | None = Field(None, description="Cron expression of the expected runs.")
+    timezone: str = "UTC"
+    grace: int = Field(60, ge=0, le=7 * 86_400, description="Seconds of lateness tolerated.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("cron")
+    @classmethod
+    def _valid_cron(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from datetime import datetime
+
+        try:
+            CronSim(value, datetime(2000, 1, 1))
+        except CronSimError as exc:
+            raise ValueError(f"invalid cron expression: {exc}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _period_or_cron(self) -> Self:
+        if (self.period is None) == (self.cron is None):
+            raise ValueError("give exactly one of period or cron")
+        return self
+
+
+def _check_tls_thresholds(warning: int, critical: int) -> None:
+    if critical > warning:
+        raise ValueError("critical days must not exceed warning days")
+
+
+MonitorSpec = Annotated[
+    HttpMonitor | TcpMonitor | DnsMonitor | TlsMonitor | HeartbeatMonitor,
+    Field(discriminator="kind"),
+]
+MONITOR_SPEC: TypeAdapter[MonitorSpec] = TypeAdapter(MonitorSpec)
+COMMON_FIELDS = frozenset(MonitorBase.model_fields) | {"kind"}
+
+
+def parse_monitor(data: object) -> MonitorSpec:
+    """Validate a flat monitor document; raises pydantic's ``ValidationError``."""
+    return MONITOR_SPEC.validate_python(data)
+
+
+def kind_fields(spec: MonitorSpec) -> dict[str, object]:
+    """The kind-specific part of a monitor as JSON-ready data."""
+    return spec.model_dump(mode="json", exclude=set(COMMON_FIELDS))

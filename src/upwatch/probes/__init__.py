@@ -1,0 +1,1 @@
+"""Probes: one module per monitor kind behind the one ``Probe`` interface, in one registry."""

@@ -1,0 +1,77 @@
+"""All of Upwatch's settings, read from ``UPWATCH_*`` environment variables."""
+
+from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from upwatch.store.urls import to_async_url
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="UPWATCH_", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Where `serve` keeps its SQLite database.")
+    database_url: str | None = Field(
+        None, description="Database URL; default is a SQLite file in the data dir."
+    )
+    host: str = Field("127.0.0.1", description="Address the HTTP server listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port the HTTP server listens on.")
+    public_url: str | None = Field(
+        None, description="Base URL users reach Upwatch at; used for ping URLs."
+    )
+    allow_private_targets: bool = Field(
+        True, description="Allow monitors to target loopback and private addresses."
+    )
+    allowed_target_cidrs: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(
+        default_factory=list,
+        description="Private ranges allowed even when private targets are disallowed.",
+    )
+    max_in_flight_probes: int = Field(
+        500, ge=1, description="Upper bound on probes running at once in one runner."
+    )
+    dispatch_batch_size: int = Field(200, ge=1, description="Checks per dispatched batch.")
+    scheduler_tick_seconds: float = Field(
+        1.0, gt=0, le=60, description="Longest sleep of the scheduler between claims."
+    )
+    flap_threshold: int = Field(
+        5, ge=2, description="Status changes within the flap window that mark flapping."
+    )
+    flap_window_seconds: int = Field(
+        600, ge=60, description="Window in which status changes count towards flapping."
+    )
+    max_request_body_bytes: int = Field(
+        1_048_576, ge=1024, description="Largest request body the HTTP server accepts."
+    )
+    secret_key: SecretStr | None = Field(
+        None, description="Key for signing and encryption; required outside `serve`."
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["json", "console"] = Field(
+        "json", description="`json` lines for machines (CloudWatch), `console` for people."
+    )
+
+    @field_validator("allowed_target_cidrs", mode="before")
+    @classmethod
+    def _split_cidrs(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def async_database_url(self) -> str:
+        if self.database_url:
+            return to_async_url(self.database_url)
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'upwatch.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.async_database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
