@@ -1,4 +1,4 @@
-"""Checks of an HTTP response against a monitor's assertions. Pure: the probe passes the response."""
+"""Checks of an HTTP response against a monitor's assertions; the probe passes the response."""
 
 import re
 from collections.abc import Mapping

@@ -243,3 +243,16 @@ def parse_monitor(data: object) -> MonitorSpec:
 def kind_fields(spec: MonitorSpec) -> dict[str, object]:
     """The kind-specific part of a monitor as JSON-ready data."""
     return spec.model_dump(mode="json", exclude=set(COMMON_FIELDS))
+
+
+def contacted_hosts(spec: MonitorSpec) -> list[tuple[str, str]]:
+    """The hosts a monitor makes Upwatch contact, each with the field that names it."""
+    if isinstance(spec, HttpMonitor):
+        return [("url", spec.url.host or "")]
+    if isinstance(spec, TcpMonitor | TlsMonitor):
+        return [("host", spec.host)]
+    if isinstance(spec, DnsMonitor) and spec.resolver:
+        from upwatch.domain.targets import parse_host_port
+
+        return [("resolver", parse_host_port(spec.resolver, default_port=53)[0])]
+    return []

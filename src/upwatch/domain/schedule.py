@@ -33,11 +33,12 @@ class Slots:
     def claim(self, due_at: datetime, now: datetime) -> tuple[datetime, datetime]:
         """The slot to run now and the next one, for a monitor that was due at ``due_at``.
 
-        On time, the run is ``due_at`` and the next is one interval later: no drift. After
-        downtime, the missed slots collapse into the latest one instead of being replayed.
+        On time, the run is ``due_at`` and the next is the following slot: no drift. After
+        downtime, the missed slots collapse into the latest one instead of being replayed. A
+        first run off the grid (right after creation) is followed by the monitor's own slots.
         """
         run = due_at if now - due_at < timedelta(seconds=self.interval) else self.at_or_before(now)
-        return run, run + timedelta(seconds=self.interval)
+        return run, self.after(run)
 
 
 def slots_for(monitor_id: int, interval: int) -> Slots:

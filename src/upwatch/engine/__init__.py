@@ -1,0 +1,1 @@
+"""The engine: scheduler, dispatch, probe runner and result sink."""

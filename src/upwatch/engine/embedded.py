@@ -1,0 +1,136 @@
+"""Every engine part in one process for ``upwatch serve``: asyncio queues instead of a broker."""
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from upwatch.domain.results import CheckResult
+from upwatch.domain.targets import TargetPolicy
+from upwatch.engine.batching import BatchWriter
+from upwatch.engine.jobs import CheckJob
+from upwatch.engine.runner import Runner
+from upwatch.engine.scheduler import Scheduler
+from upwatch.metrics import PINGS_RECEIVED, RESULTS_WRITTEN, STATUS_CHANGES
+from upwatch.probes.base import ProbeContext
+from upwatch.services.pings import Ping, record_pings
+from upwatch.services.results import record_results
+from upwatch.services.transitions import MonitorEvent, flap_policy
+from upwatch.settings import Settings
+
+log = structlog.get_logger(__name__)
+RUNNER_TASKS = 4
+STOP_GRACE_SECONDS = 20.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def report_events(events: Sequence[MonitorEvent]) -> None:
+    for event in events:
+        transition = event.transition
+        if transition.status_changed:
+            STATUS_CHANGES.labels(transition.current.value).inc()
+        log.info(
+            "monitor status changed",
+            monitor_id=event.monitor_id,
+            monitor=event.monitor_name,
+            previous=transition.previous.value,
+            current=transition.current.value,
+            incident_id=event.incident_id,
+            flapping_started=transition.flapping_started,
+            flapping_ended=transition.flapping_ended,
+        )
+
+
+class EmbeddedEngine:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._sessions = sessions
+        self._flap = flap_policy(
+            threshold=settings.flap_threshold, window_seconds=settings.flap_window_seconds
+        )
+        self._batches: asyncio.Queue[list[CheckJob]] = asyncio.Queue()
+        self._context = ProbeContext(
+            policy=TargetPolicy(
+                allow_private=settings.allow_private_targets,
+                allowed_networks=tuple(settings.allowed_target_cidrs),
+            )
+        )
+        self._runner = Runner(
+            context=self._context, max_in_flight=settings.max_in_flight_probes, clock=clock
+        )
+        self.scheduler = Scheduler(
+            sessions=sessions,
+            dispatch=self._batches.put,
+            on_events=report_events,
+            flap=self._flap,
+            clock=clock,
+            batch_size=settings.dispatch_batch_size,
+            tick_seconds=settings.scheduler_tick_seconds,
+        )
+        self._results = BatchWriter(self._write_results, name="results", max_delay=0.2)
+        self.pings = BatchWriter(self._write_pings, name="pings", max_delay=0.005)
+        self._writers: list[asyncio.Task[None]] = []
+        self._loops: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        self._writers = [
+            asyncio.create_task(self._results.run(), name="result-sink"),
+            asyncio.create_task(self.pings.run(), name="ping-writer"),
+        ]
+        self._loops = [
+            asyncio.create_task(self.scheduler.run_forever(), name="scheduler"),
+            *(
+                asyncio.create_task(self._consume(), name=f"runner-{n}")
+                for n in range(RUNNER_TASKS)
+            ),
+        ]
+
+    async def stop(self) -> None:
+        """Stop claiming, let dispatched batches finish, then flush what is left."""
+        scheduler = self._loops[0]
+        scheduler.cancel()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._batches.join(), timeout=STOP_GRACE_SECONDS)
+        await self._results.close()
+        await self.pings.close()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*self._writers), timeout=STOP_GRACE_SECONDS)
+        tasks = [*self._loops, *self._writers]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._context.aclose()
+
+    async def _consume(self) -> None:
+        while True:
+            batch = await self._batches.get()
+            try:
+                self._results.submit_many(await self._runner.run_batch(batch))
+            except Exception:
+                log.exception("runner failed on a batch", checks=len(batch))
+            finally:
+                self._batches.task_done()
+
+    async def _write_results(self, results: list[CheckResult]) -> None:
+        async with self._sessions.begin() as session:
+            events = await record_results(session=session, results=results, flap=self._flap)
+        RESULTS_WRITTEN.inc(len(results))
+        await report_events(events)
+
+    async def _write_pings(self, pings: list[Ping]) -> None:
+        async with self._sessions.begin() as session:
+            events = await record_pings(session=session, pings=pings, flap=self._flap)
+        for ping in pings:
+            PINGS_RECEIVED.labels(ping.kind.value).inc()
+        await report_events(events)

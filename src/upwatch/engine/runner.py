@@ -1,0 +1,57 @@
+"""Runs a batch of checks concurrently on one event loop, bounded in flight and in time."""
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import structlog
+
+from upwatch.domain.results import CheckResult, ProbeResult
+from upwatch.domain.status import Outcome
+from upwatch.engine.jobs import CheckJob
+from upwatch.metrics import CHECKS_FAILED, CHECKS_RUN, IN_FLIGHT_PROBES, SCHEDULING_LATENESS
+from upwatch.probes.base import ProbeContext
+from upwatch.probes.registry import probe_for
+
+log = structlog.get_logger(__name__)
+
+
+class Runner:
+    def __init__(
+        self, *, context: ProbeContext, max_in_flight: int, clock: Callable[[], datetime]
+    ) -> None:
+        self._context = context
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._clock = clock
+
+    async def run_batch(self, jobs: list[CheckJob]) -> list[CheckResult]:
+        return list(await asyncio.gather(*(self._run(job) for job in jobs)))
+
+    async def _run(self, job: CheckJob) -> CheckResult:
+        async with self._slots:
+            started = self._clock()
+            lateness = (started - job.scheduled_at).total_seconds()
+            SCHEDULING_LATENESS.observe(max(lateness, 0.0))
+            if started - job.scheduled_at > timedelta(seconds=job.spec.interval):
+                # The next check is already due: this one says nothing about the target.
+                result = ProbeResult(Outcome.NOT_RUN, error=f"started {lateness:.0f} s late")
+            else:
+                result = await self._probe(job)
+        CHECKS_RUN.labels(job.spec.kind, result.outcome.value).inc()
+        if result.outcome is Outcome.DOWN:
+            CHECKS_FAILED.labels(job.spec.kind).inc()
+        return CheckResult(job.monitor_id, job.scheduled_at, started, result)
+
+    async def _probe(self, job: CheckJob) -> ProbeResult:
+        IN_FLIGHT_PROBES.inc()
+        try:
+            async with asyncio.timeout(job.spec.timeout):
+                return await probe_for(job.spec.kind).check(job.spec, self._context)
+        except TimeoutError:
+            return ProbeResult(Outcome.DOWN, error=f"timed out after {job.spec.timeout:g} s")
+        except Exception as exc:
+            # A bug in Upwatch is never reported as the target being down.
+            log.exception("probe crashed", monitor_id=job.monitor_id, kind=job.spec.kind)
+            return ProbeResult(Outcome.NOT_RUN, error=f"internal error: {type(exc).__name__}")
+        finally:
+            IN_FLIGHT_PROBES.dec()

@@ -1,0 +1,22 @@
+"""Prometheus metrics of the engine and the API, exposed at /metrics."""
+
+from prometheus_client import Counter, Gauge, Histogram
+
+CHECKS_RUN = Counter("upwatch_checks_total", "Checks run, by kind and outcome.", ["kind", "outcome"])
+CHECKS_FAILED = Counter("upwatch_checks_failed_total", "Checks that found the target down.", ["kind"])
+SCHEDULING_LATENESS = Histogram(
+    "upwatch_scheduling_lateness_seconds",
+    "How long after its scheduled time a check started.",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60),
+)
+IN_FLIGHT_PROBES = Gauge("upwatch_in_flight_probes", "Probes running now.")
+OPEN_INCIDENTS = Gauge("upwatch_open_incidents", "Incidents not yet resolved.")
+CHECKS_DISPATCHED = Counter("upwatch_checks_dispatched_total", "Checks handed to runners.")
+RESULTS_WRITTEN = Counter("upwatch_results_written_total", "Check results written to the store.")
+PINGS_RECEIVED = Counter("upwatch_pings_total", "Heartbeat pings accepted, by kind.", ["kind"])
+STORE_WRITE_ERRORS = Counter(
+    "upwatch_store_write_errors_total", "Failed bulk writes, retried later.", ["writer"]
+)
+STATUS_CHANGES = Counter(
+    "upwatch_status_changes_total", "Monitor status changes, by new status.", ["status"]
+)

@@ -1,0 +1,50 @@
+"""Finding heartbeat monitors whose deadline passed, through the deadline index."""
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from upwatch.domain.results import CheckResult, ProbeResult
+from upwatch.domain.state import FlapPolicy
+from upwatch.domain.status import Outcome
+from upwatch.services.results import record_results
+from upwatch.services.transitions import MonitorEvent
+from upwatch.store.monitors import locked
+from upwatch.store.tables import MonitorRow
+
+
+async def mark_overdue(
+    *, session: AsyncSession, now: datetime, flap: FlapPolicy, limit: int = 1000
+) -> list[MonitorEvent]:
+    """Record a DOWN result for each heartbeat past its deadline and clear the deadline.
+
+    The deadline comes back with the next ping, so an overdue monitor is reported once.
+    """
+    statement = (
+        select(MonitorRow.id, MonitorRow.deadline_at)
+        .where(MonitorRow.deadline_at <= now)
+        .order_by(MonitorRow.deadline_at)
+        .limit(limit)
+    )
+    overdue = (await session.execute(locked(statement, session, skip_locked=True))).all()
+    if not overdue:
+        return []
+    results = [
+        CheckResult(
+            monitor_id=monitor_id,
+            scheduled_at=deadline,
+            started_at=now,
+            result=ProbeResult(
+                outcome=Outcome.DOWN,
+                error=f"no ping received by {deadline.isoformat(timespec='seconds')}",
+            ),
+        )
+        for monitor_id, deadline in overdue
+    ]
+    events = await record_results(session=session, results=results, flap=flap, down_at_once=True)
+    for row in (
+        await session.scalars(select(MonitorRow).where(MonitorRow.id.in_([m for m, _ in overdue])))
+    ).all():
+        row.deadline_at = None
+    return events

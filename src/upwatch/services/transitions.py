@@ -1,0 +1,82 @@
+"""One place where an outcome changes a stored monitor: status, cause and incidents."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from upwatch.domain.state import FlapPolicy, Transition, apply_outcome
+from upwatch.domain.status import Outcome
+from upwatch.store.monitors import state_of, write_state
+from upwatch.store.tables import IncidentRow, MonitorRow
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorEvent:
+    """A change worth telling someone about: a status change or flapping starting or ending."""
+
+    monitor_id: int
+    monitor_name: str
+    transition: Transition
+    incident_id: int | None
+
+
+def flap_policy(*, threshold: int, window_seconds: int) -> FlapPolicy:
+    return FlapPolicy(threshold=threshold, window=timedelta(seconds=window_seconds))
+
+
+async def apply_to_monitor(
+    *,
+    session: AsyncSession,
+    row: MonitorRow,
+    outcome: Outcome,
+    at: datetime,
+    cause: dict[str, Any],
+    retries: int,
+    flap: FlapPolicy,
+) -> MonitorEvent | None:
+    """Advance a locked monitor row by one outcome; open or resolve its incident.
+
+    The incident's cause is the first failing check of the streak, not the one that tipped it.
+    """
+    if outcome is Outcome.NOT_RUN:
+        return None
+    before = state_of(row)
+    after, transition = apply_outcome(before, outcome, at=at, retries=retries, flap=flap)
+    if outcome is Outcome.DOWN and before.consecutive_failures == 0:
+        row.pending_cause = cause
+    elif outcome is not Outcome.DOWN:
+        row.pending_cause = None
+    write_state(row, after)
+    row.last_checked_at = at
+    if transition is None:
+        return None
+    if transition.status_changed:
+        row.status_changed_at = at
+    incident_id = None
+    if transition.opens_incident:
+        incident = IncidentRow(monitor_id=row.id, opened_at=at, cause=row.pending_cause or cause)
+        session.add(incident)
+        await session.flush()
+        incident_id = incident.id
+    elif transition.resolves_incident:
+        incident_id = await resolve_open_incident(session=session, monitor_id=row.id, at=at)
+    return MonitorEvent(row.id, row.name, transition, incident_id)
+
+
+async def resolve_open_incident(
+    *, session: AsyncSession, monitor_id: int, at: datetime
+) -> int | None:
+    incident_id: int | None = await session.scalar(
+        select(IncidentRow.id)
+        .where(IncidentRow.monitor_id == monitor_id, IncidentRow.resolved_at.is_(None))
+        .order_by(IncidentRow.opened_at.desc())
+        .limit(1)
+    )
+    if incident_id is not None:
+        await session.execute(
+            update(IncidentRow).where(IncidentRow.id == incident_id).values(resolved_at=at)
+        )
+    return incident_id

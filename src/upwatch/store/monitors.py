@@ -1,0 +1,71 @@
+"""Monitor rows: conversion to and from domain specs, and the queries the engine needs."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from upwatch.domain.monitors import MonitorSpec, kind_fields, parse_monitor
+from upwatch.domain.state import MonitorState
+from upwatch.domain.status import MonitorStatus
+from upwatch.store.database import dialect_of
+from upwatch.store.tables import MonitorRow
+
+
+def spec_of(row: MonitorRow) -> MonitorSpec:
+    return parse_monitor(
+        {
+            **row.config,
+            "kind": row.kind,
+            "name": row.name,
+            "interval": row.interval,
+            "timeout": row.timeout,
+            "retries": row.retries,
+            "tags": row.tags,
+            "paused": row.paused,
+        }
+    )
+
+
+def write_spec(row: MonitorRow, spec: MonitorSpec) -> None:
+    row.name = spec.name
+    row.kind = spec.kind
+    row.interval = spec.interval
+    row.timeout = spec.timeout
+    row.retries = spec.retries
+    row.tags = list(spec.tags)
+    row.paused = spec.paused
+    row.config = kind_fields(spec)
+
+
+def state_of(row: MonitorRow) -> MonitorState:
+    return MonitorState(
+        status=MonitorStatus(row.status),
+        consecutive_failures=row.consecutive_failures,
+        recent_changes=tuple(datetime.fromisoformat(t) for t in row.recent_changes),
+        flapping=row.flapping,
+    )
+
+
+def write_state(row: MonitorRow, state: MonitorState) -> None:
+    row.status = state.status.value
+    row.consecutive_failures = state.consecutive_failures
+    row.recent_changes = [t.isoformat() for t in state.recent_changes]
+    row.flapping = state.flapping
+
+
+def locked(
+    statement: Select[Any], session: AsyncSession, *, skip_locked: bool = False
+) -> Select[Any]:
+    """Lock the selected rows on PostgreSQL; SQLite serialises writers on its own."""
+    if dialect_of(session) == "postgresql":
+        return statement.with_for_update(skip_locked=skip_locked)
+    return statement
+
+
+async def lock_monitors(session: AsyncSession, ids: set[int]) -> dict[int, MonitorRow]:
+    statement = select(MonitorRow).where(MonitorRow.id.in_(ids)).order_by(MonitorRow.id)
+    rows: Sequence[MonitorRow] = (await session.scalars(locked(statement, session))).all()
+    return {row.id: row for row in rows}

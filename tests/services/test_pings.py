@@ -1,0 +1,106 @@
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tests.conftest import Clock
+from tests.factories import heartbeat_spec
+from upwatch.domain.state import FlapPolicy
+from upwatch.domain.status import MonitorStatus, PingKind
+from upwatch.services.heartbeats import mark_overdue
+from upwatch.services.monitors import create_monitor
+from upwatch.services.pings import PING_BODY_LIMIT, Ping, ping_body, record_pings
+from upwatch.store.tables import IncidentRow, MonitorRow, PingRow
+
+FLAP = FlapPolicy()
+
+
+async def _heartbeat(sessions: async_sessionmaker[AsyncSession], clock: Clock, **spec: object) -> int:
+    async with sessions.begin() as session:
+        return (await create_monitor(session=session, spec=heartbeat_spec(**spec), now=clock())).id
+
+
+async def _ping(
+    sessions: async_sessionmaker[AsyncSession], monitor_id: int, clock: Clock, kind: PingKind, **kw: object
+) -> None:
+    ping = Ping(monitor_id=monitor_id, received_at=clock(), kind=kind, method="POST", **kw)  # type: ignore[arg-type]
+    async with sessions.begin() as session:
+        await record_pings(session=session, pings=[ping], flap=FLAP)
+
+
+async def _overdue(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> int:
+    async with sessions.begin() as session:
+        return len(await mark_overdue(session=session, now=clock(), flap=FLAP))
+
+
+async def test_a_pinged_heartbeat_is_up_and_its_deadline_is_period_plus_grace(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    monitor_id = await _heartbeat(sessions, clock, period=300, grace=60)
+    await _ping(sessions, monitor_id, clock, PingKind.SUCCESS)
+
+    async with sessions() as session:
+        row = await session.get_one(MonitorRow, monitor_id)
+    assert row.status == MonitorStatus.UP
+    assert row.deadline_at == clock() + timedelta(seconds=360)
+
+
+async def test_silence_past_the_deadline_makes_it_down_once_and_a_ping_resolves_it(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    monitor_id = await _heartbeat(sessions, clock, period=300, grace=60, retries=3)
+    await _ping(sessions, monitor_id, clock, PingKind.SUCCESS)
+    clock.advance(359)
+    assert await _overdue(sessions, clock) == 0
+    clock.advance(2)
+    assert await _overdue(sessions, clock) == 1
+    assert await _overdue(sessions, clock) == 0  # reported once, not every pass
+
+    async with sessions() as session:
+        assert (await session.get_one(MonitorRow, monitor_id)).status == MonitorStatus.DOWN
+    clock.advance(10)
+    await _ping(sessions, monitor_id, clock, PingKind.SUCCESS)
+    async with sessions() as session:
+        assert (await session.get_one(MonitorRow, monitor_id)).status == MonitorStatus.UP
+        (incident,) = (await session.scalars(select(IncidentRow))).all()
+    assert incident.resolved_at == clock()
+    assert "no ping received" in incident.cause["error"]
+
+
+async def test_fail_ping_is_a_failure_and_start_then_success_records_the_duration(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    monitor_id = await _heartbeat(sessions, clock)
+    await _ping(sessions, monitor_id, clock, PingKind.FAIL, exit_code=3, body="disk full")
+    async with sessions() as session:
+        assert (await session.get_one(MonitorRow, monitor_id)).status == MonitorStatus.DOWN
+        (incident,) = (await session.scalars(select(IncidentRow))).all()
+    assert incident.cause["error"] == "the job reported failure (exit code 3)"
+    assert incident.cause["details"]["log"] == "disk full"
+
+    await _ping(sessions, monitor_id, clock, PingKind.START)
+    clock.advance(42.5)
+    await _ping(sessions, monitor_id, clock, PingKind.SUCCESS)
+    async with sessions() as session:
+        pings = (await session.scalars(select(PingRow).order_by(PingRow.id))).all()
+        assert (await session.get_one(MonitorRow, monitor_id)).status == MonitorStatus.UP
+    assert [p.kind for p in pings] == ["fail", "start", "success"]
+    assert pings[2].duration_s == 42.5
+
+
+async def test_cron_heartbeat_deadline_is_the_next_run_plus_grace(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    monitor_id = await _heartbeat(
+        sessions, clock, period=None, cron="0 3 * * *", timezone="Europe/Berlin", grace=600
+    )
+    await _ping(sessions, monitor_id, clock, PingKind.SUCCESS)  # 12:00 UTC = 13:00 in Berlin
+    async with sessions() as session:
+        row = await session.get_one(MonitorRow, monitor_id)
+    assert row.deadline_at == clock().replace(hour=2, minute=10) + timedelta(days=1)
+
+
+def test_ping_body_is_cut_at_10_kb_and_says_so() -> None:
+    assert ping_body(b"x" * PING_BODY_LIMIT) == ("x" * PING_BODY_LIMIT, False)
+    body, truncated = ping_body(b"y" * (PING_BODY_LIMIT + 1))
+    assert (len(body), truncated) == (PING_BODY_LIMIT, True)
