@@ -2,8 +2,12 @@
 
 from prometheus_client import Counter, Gauge, Histogram
 
-CHECKS_RUN = Counter("upwatch_checks_total", "Checks run, by kind and outcome.", ["kind", "outcome"])
-CHECKS_FAILED = Counter("upwatch_checks_failed_total", "Checks that found the target down.", ["kind"])
+CHECKS_RUN = Counter(
+    "upwatch_checks_total", "Checks run, by kind and outcome.", ["kind", "outcome"]
+)
+CHECKS_FAILED = Counter(
+    "upwatch_checks_failed_total", "Checks that found the target down.", ["kind"]
+)
 SCHEDULING_LATENESS = Histogram(
     "upwatch_scheduling_lateness_seconds",
     "How long after its scheduled time a check started.",

@@ -1,4 +1,5 @@
 import asyncio
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -13,7 +14,9 @@ from upwatch.services.monitors import create_monitor, set_paused
 from upwatch.store.tables import MonitorRow
 
 
-async def _create(sessions: async_sessionmaker[AsyncSession], clock: Clock, count: int) -> list[int]:
+async def _create(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock, count: int
+) -> list[int]:
     async with sessions.begin() as session:
         return [
             (await create_monitor(session=session, spec=http_spec(name=f"m{n}"), now=clock())).id
@@ -21,7 +24,9 @@ async def _create(sessions: async_sessionmaker[AsyncSession], clock: Clock, coun
         ]
 
 
-async def _claim(sessions: async_sessionmaker[AsyncSession], clock: Clock, limit: int = 100) -> list[object]:
+async def _claim(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock, limit: int = 100
+) -> list[object]:
     async with sessions.begin() as session:
         return list(await claim_due(session=session, now=clock(), limit=limit))
 
@@ -39,7 +44,7 @@ async def test_new_monitors_run_at_once_then_on_their_own_phase_without_drift(
         clock.advance(1.3)  # the loop wakes at odd moments; the slots must not care
         runs += [job.scheduled_at for job in await _claim(sessions, clock)]  # type: ignore[attr-defined]
     assert runs[0] == slots.after(first.scheduled_at)  # type: ignore[attr-defined]
-    assert all(b - a == timedelta(seconds=60) for a, b in zip(runs, runs[1:], strict=False))
+    assert all(b - a == timedelta(seconds=60) for a, b in itertools.pairwise(runs))
     assert len(runs) == 2
 
 

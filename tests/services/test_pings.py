@@ -15,13 +15,19 @@ from upwatch.store.tables import IncidentRow, MonitorRow, PingRow
 FLAP = FlapPolicy()
 
 
-async def _heartbeat(sessions: async_sessionmaker[AsyncSession], clock: Clock, **spec: object) -> int:
+async def _heartbeat(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock, **spec: object
+) -> int:
     async with sessions.begin() as session:
         return (await create_monitor(session=session, spec=heartbeat_spec(**spec), now=clock())).id
 
 
 async def _ping(
-    sessions: async_sessionmaker[AsyncSession], monitor_id: int, clock: Clock, kind: PingKind, **kw: object
+    sessions: async_sessionmaker[AsyncSession],
+    monitor_id: int,
+    clock: Clock,
+    kind: PingKind,
+    **kw: object,
 ) -> None:
     ping = Ping(monitor_id=monitor_id, received_at=clock(), kind=kind, method="POST", **kw)  # type: ignore[arg-type]
     async with sessions.begin() as session:

@@ -1,6 +1,7 @@
 """Finding due checks and overdue heartbeats; one ``run_once`` and a thin loop around it."""
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
@@ -83,7 +84,9 @@ class Scheduler:
         if events:
             await self._on_events(events)
         async with self._sessions() as session:
-            next_due = await session.scalar(select(func.min(MonitorRow.next_run_at)))
+            next_due: datetime | None = await session.scalar(
+                select(func.min(MonitorRow.next_run_at))
+            )
         if next_due is None:
             return self._tick
         return max(0.0, min(self._tick, (next_due - self._clock()).total_seconds()))
@@ -96,7 +99,5 @@ class Scheduler:
                 log.exception("scheduler pass failed; trying again")
                 pause = self._tick
             self._wake.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=pause)
-            except TimeoutError:
-                pass

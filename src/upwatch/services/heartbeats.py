@@ -22,29 +22,26 @@ async def mark_overdue(
     The deadline comes back with the next ping, so an overdue monitor is reported once.
     """
     statement = (
-        select(MonitorRow.id, MonitorRow.deadline_at)
+        select(MonitorRow)
         .where(MonitorRow.deadline_at <= now)
         .order_by(MonitorRow.deadline_at)
         .limit(limit)
     )
-    overdue = (await session.execute(locked(statement, session, skip_locked=True))).all()
-    if not overdue:
-        return []
+    rows = (await session.scalars(locked(statement, session, skip_locked=True))).all()
     results = [
         CheckResult(
-            monitor_id=monitor_id,
-            scheduled_at=deadline,
+            monitor_id=row.id,
+            scheduled_at=row.deadline_at,
             started_at=now,
             result=ProbeResult(
                 outcome=Outcome.DOWN,
-                error=f"no ping received by {deadline.isoformat(timespec='seconds')}",
+                error=f"no ping received by {row.deadline_at.isoformat(timespec='seconds')}",
             ),
         )
-        for monitor_id, deadline in overdue
+        for row in rows
+        if row.deadline_at is not None
     ]
     events = await record_results(session=session, results=results, flap=flap, down_at_once=True)
-    for row in (
-        await session.scalars(select(MonitorRow).where(MonitorRow.id.in_([m for m, _ in overdue])))
-    ).all():
+    for row in rows:
         row.deadline_at = None
     return events

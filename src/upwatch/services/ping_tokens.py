@@ -35,7 +35,9 @@ class PingTokenCache:
         if cached is not None and cached[1] > now:
             return cached[0]
         async with self._sessions() as session:
-            found = await session.scalar(select(MonitorRow.id).where(MonitorRow.ping_token == token))
+            found = await session.scalar(
+                select(MonitorRow.id).where(MonitorRow.ping_token == token)
+            )
         self._entries[token] = (found, now + (self._ttl if found is not None else self._miss_ttl))
         self._entries.move_to_end(token)
         while len(self._entries) > self._max_entries:

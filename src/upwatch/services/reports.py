@@ -97,14 +97,14 @@ async def _latency_percentiles(
         ).one()
         values: list[float | None] = [None if v is None else round(float(v), 2) for v in row]
     else:
-        samples = sorted((await session.scalars(select(latency).where(*where))).all())  # type: ignore[arg-type]
+        found = (await session.scalars(select(latency).where(*where))).all()  # type: ignore[arg-type]
+        samples = sorted(value for value in found if value is not None)
         values = [_percentile(samples, p) for p in PERCENTILES]
     return {f"p{p}": v for p, v in zip(PERCENTILES, values, strict=True)}
 
 
-def _percentile(sorted_samples: Sequence[float | None], percent: int) -> float | None:
+def _percentile(samples: Sequence[float], percent: int) -> float | None:
     """Linear interpolation between closest ranks, as PostgreSQL's percentile_cont does."""
-    samples = [s for s in sorted_samples if s is not None]
     if not samples:
         return None
     if len(samples) == 1:

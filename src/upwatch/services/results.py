@@ -2,8 +2,9 @@
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,7 +60,7 @@ async def insert_new_results(
     """Insert results, ignoring ones already stored; returns the keys actually inserted."""
     if not results:
         return set()
-    table = CheckResultRow.__table__
+    table = cast(Table, CheckResultRow.__table__)
     insert = pg_insert if dialect_of(session) == "postgresql" else sqlite_insert
     returning = (
         insert(table)

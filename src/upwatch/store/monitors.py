@@ -2,16 +2,19 @@
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.selectable import GenerativeSelect
 
 from upwatch.domain.monitors import MonitorSpec, kind_fields, parse_monitor
 from upwatch.domain.state import MonitorState
 from upwatch.domain.status import MonitorStatus
 from upwatch.store.database import dialect_of
 from upwatch.store.tables import MonitorRow
+
+Query = TypeVar("Query", bound=GenerativeSelect)
 
 
 def spec_of(row: MonitorRow) -> MonitorSpec:
@@ -56,9 +59,7 @@ def write_state(row: MonitorRow, state: MonitorState) -> None:
     row.flapping = state.flapping
 
 
-def locked(
-    statement: Select[Any], session: AsyncSession, *, skip_locked: bool = False
-) -> Select[Any]:
+def locked(statement: Query, session: AsyncSession, *, skip_locked: bool = False) -> Query:
     """Lock the selected rows on PostgreSQL; SQLite serialises writers on its own."""
     if dialect_of(session) == "postgresql":
         return statement.with_for_update(skip_locked=skip_locked)

@@ -1,0 +1,214 @@
+"""The ``upwatch`` command line."""
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, NoReturn, TypeVar
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from upwatch.errors import ConfigurationError, UpwatchError
+from upwatch.logs import configure_logging
+from upwatch.settings import Settings, get_settings
+
+T = TypeVar("T")
+app = typer.Typer(help="Upwatch: uptime and heartbeat monitoring.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+monitors_app = typer.Typer(help="Monitors as YAML files (config as code).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(token_app, name="token")
+app.add_typer(monitors_app, name="monitors")
+
+
+def _settings() -> Settings:
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        _fail(f"invalid settings: {exc}")
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    return settings
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _with_session(
+    settings: Settings, work: Callable[[AsyncSession], Awaitable[T]], *, migrate: bool
+) -> T:
+    from upwatch.store.database import create_engine, session_factory
+    from upwatch.store.migrate import upgrade_to_head
+
+    async def run() -> T:
+        engine = create_engine(settings.async_database_url)
+        try:
+            if migrate:
+                await upgrade_to_head(engine)
+            async with session_factory(engine).begin() as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(run())
+    except UpwatchError as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Default: UPWATCH_HOST.")] = None,
+    port: Annotated[int | None, typer.Option(help="Default: UPWATCH_PORT.")] = None,
+) -> None:
+    """Run everything in one process: API, scheduler, probes and ping intake."""
+    import uvicorn
+
+    from upwatch.web.app import create_app
+
+    settings = _settings()
+    settings = settings.model_copy(
+        update={"host": host or settings.host, "port": port or settings.port}
+    )
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop" if sys.platform != "win32" else "asyncio",
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=25,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations up to the newest schema."""
+    settings = _settings()
+
+    async def nothing(_: AsyncSession) -> None:
+        return None
+
+    _with_session(settings, nothing, migrate=True)
+    typer.echo("database schema is up to date")
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Option(help="What the token is for.")],
+    read_only: Annotated[bool, typer.Option("--read-only", help="Allow reads only.")] = False,
+) -> None:
+    """Create an API token and print it on the last line. It is shown only once."""
+    from upwatch.engine.embedded import utc_now
+    from upwatch.services.tokens import create_token
+
+    settings = _settings()
+
+    async def create(session: AsyncSession) -> str:
+        _, token = await create_token(
+            session=session, name=name, read_only=read_only, now=utc_now()
+        )
+        return token
+
+    token = _with_session(settings, create, migrate=settings.is_sqlite)
+    scope = "read-only" if read_only else "read-write"
+    typer.echo(f"Created {scope} token {name!r}. Store it now; it is not shown again:")
+    typer.echo(token)
+
+
+@monitors_app.command("import")
+def monitors_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+) -> None:
+    """Create or update (matched by name) every monitor in FILE; all or nothing."""
+    from upwatch.domain.targets import TargetPolicy
+    from upwatch.engine.embedded import utc_now
+    from upwatch.monitor_files import load_monitor_file
+    from upwatch.services import monitors
+    from upwatch.services.targets import ensure_allowed_targets
+
+    settings = _settings()
+    try:
+        specs = load_monitor_file(file)
+    except ConfigurationError as exc:
+        _fail(str(exc))
+    policy = TargetPolicy(
+        allow_private=settings.allow_private_targets,
+        allowed_networks=tuple(settings.allowed_target_cidrs),
+    )
+
+    async def apply(session: AsyncSession) -> tuple[int, int]:
+        created = updated = 0
+        now = utc_now()
+        for index, spec in enumerate(specs):
+            try:
+                await ensure_allowed_targets(spec, policy)
+            except UpwatchError as exc:
+                raise ConfigurationError(f"{file}: monitors[{index}]: {exc}") from exc
+            existing = await monitors.find_by_name(session=session, name=spec.name)
+            if existing is None:
+                await monitors.create_monitor(session=session, spec=spec, now=now)
+                created += 1
+            else:
+                await monitors.update_monitor(
+                    session=session, monitor_id=existing.id, spec=spec, now=now
+                )
+                updated += 1
+        return created, updated
+
+    created, updated = _with_session(settings, apply, migrate=settings.is_sqlite)
+    typer.echo(f"imported {file}: {created} created, {updated} updated")
+
+
+@monitors_app.command("export")
+def monitors_export(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write; default stdout.")
+    ] = None,
+) -> None:
+    """Write every monitor as YAML, in the format `monitors import` reads."""
+    from sqlalchemy import select
+
+    from upwatch.monitor_files import dump_monitor_file
+    from upwatch.store.monitors import spec_of
+    from upwatch.store.tables import MonitorRow
+
+    settings = _settings()
+
+    async def export(session: AsyncSession) -> str:
+        rows = (await session.scalars(select(MonitorRow).order_by(MonitorRow.id))).all()
+        return dump_monitor_file(spec_of(row) for row in rows)
+
+    text = _with_session(settings, export, migrate=settings.is_sqlite)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text)
+
+
+@app.command()
+def check(
+    file: Annotated[Path | None, typer.Argument(help="A monitors YAML file.")] = None,
+    url: Annotated[str | None, typer.Option(help="Check this URL with an HTTP monitor.")] = None,
+) -> None:
+    """Run checks once, now, and print their results; exit 1 if any is DOWN."""
+    from upwatch.checks_once import run_checks_once
+
+    settings = _settings()
+    if (file is None) == (url is None):
+        _fail("give either a FILE or --url")
+    try:
+        lines, any_down = asyncio.run(run_checks_once(settings=settings, file=file, url=url))
+    except ConfigurationError as exc:
+        _fail(str(exc))
+    for line in lines:
+        typer.echo(line)
+    raise typer.Exit(1 if any_down else 0)
+
+
+def main() -> None:
+    app()

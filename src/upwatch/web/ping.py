@@ -1,0 +1,82 @@
+"""Heartbeat ping intake: /ping/{token}, /start, /fail and /{exit_code}.
+
+The answer waits only for this ping's own group commit, never for checks or notifications.
+"""
+
+import asyncio
+
+from fastapi import APIRouter, Request, Response, status
+from fastapi.responses import PlainTextResponse
+
+from upwatch.domain.status import PingKind
+from upwatch.services.pings import PING_BODY_LIMIT, Ping, ping_body
+from upwatch.web.deps import RuntimeDep
+
+router = APIRouter(tags=["heartbeats"])
+PING_METHODS = ["GET", "POST", "HEAD"]
+DURABLE_WRITE_TIMEOUT = 10.0
+
+
+@router.api_route("/ping/{token}", methods=PING_METHODS, response_class=PlainTextResponse)
+async def ping_success(token: str, request: Request, runtime: RuntimeDep) -> Response:
+    return await _accept(token, PingKind.SUCCESS, None, request, runtime)
+
+
+@router.api_route("/ping/{token}/start", methods=PING_METHODS, response_class=PlainTextResponse)
+async def ping_start(token: str, request: Request, runtime: RuntimeDep) -> Response:
+    return await _accept(token, PingKind.START, None, request, runtime)
+
+
+@router.api_route("/ping/{token}/fail", methods=PING_METHODS, response_class=PlainTextResponse)
+async def ping_fail(token: str, request: Request, runtime: RuntimeDep) -> Response:
+    return await _accept(token, PingKind.FAIL, None, request, runtime)
+
+
+@router.api_route(
+    "/ping/{token}/{exit_code:int}", methods=PING_METHODS, response_class=PlainTextResponse
+)
+async def ping_exit_code(
+    token: str, exit_code: int, request: Request, runtime: RuntimeDep
+) -> Response:
+    if not 0 <= exit_code <= 255:
+        return PlainTextResponse("exit code must be between 0 and 255\n", status_code=400)
+    kind = PingKind.SUCCESS if exit_code == 0 else PingKind.FAIL
+    return await _accept(token, kind, exit_code, request, runtime)
+
+
+async def _accept(
+    token: str, kind: PingKind, exit_code: int | None, request: Request, runtime: RuntimeDep
+) -> Response:
+    monitor_id = await runtime.ping_tokens.monitor_id(token)
+    if monitor_id is None:
+        return PlainTextResponse("not found\n", status_code=status.HTTP_404_NOT_FOUND)
+    body, truncated = ping_body(await _read_capped(request))
+    ping = Ping(
+        monitor_id=monitor_id,
+        received_at=runtime.clock(),
+        kind=kind,
+        method=request.method,
+        exit_code=exit_code,
+        body=body,
+        body_truncated=truncated,
+        remote_addr=request.client.host if request.client else None,
+        user_agent=(request.headers.get("user-agent") or "")[:300] or None,
+    )
+    if runtime.engine is None:
+        return PlainTextResponse("ping intake unavailable\n", status_code=503)
+    try:
+        await asyncio.wait_for(runtime.engine.pings.submit(ping), DURABLE_WRITE_TIMEOUT)
+    except TimeoutError:
+        return PlainTextResponse("could not store the ping, retry\n", status_code=503)
+    message = "OK (body truncated to 10 KB)\n" if truncated else "OK\n"
+    return PlainTextResponse(message)
+
+
+async def _read_capped(request: Request) -> bytes:
+    """Read at most one byte past the limit: enough to know the body was cut."""
+    chunks = bytearray()
+    async for chunk in request.stream():
+        chunks.extend(chunk)
+        if len(chunks) > PING_BODY_LIMIT:
+            break
+    return bytes(chunks)

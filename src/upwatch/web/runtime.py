@@ -1,0 +1,33 @@
+"""What the web layer needs at run time, built once in the app's lifespan."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from upwatch.domain.targets import TargetPolicy
+from upwatch.engine.embedded import EmbeddedEngine
+from upwatch.services.ping_tokens import PingTokenCache
+from upwatch.settings import Settings
+
+
+@dataclass(slots=True)
+class Runtime:
+    settings: Settings
+    database: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    ping_tokens: PingTokenCache
+    engine: EmbeddedEngine | None
+    clock: Callable[[], datetime]
+
+    @property
+    def target_policy(self) -> TargetPolicy:
+        return TargetPolicy(
+            allow_private=self.settings.allow_private_targets,
+            allowed_networks=tuple(self.settings.allowed_target_cidrs),
+        )
+
+    def ping_url(self, token: str) -> str:
+        base = self.settings.public_url or f"http://{self.settings.host}:{self.settings.port}"
+        return f"{base.rstrip('/')}/ping/{token}"

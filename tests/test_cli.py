@@ -1,0 +1,130 @@
+"""The `upwatch` command as users run it: a real process, a temporary data directory."""
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+
+def run(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "UPWATCH_DATA_DIR": str(data_dir), **env}
+    environment.pop("UPWATCH_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "upwatch", *args],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+GOOD = """\
+monitors:
+  - name: API
+    kind: http
+    url: http://127.0.0.1:9/health
+    interval: 30
+  - name: backup
+    kind: heartbeat
+    cron: "0 3 * * *"
+    timezone: Europe/Berlin
+    grace: 600
+"""
+
+BAD_ON_LINE_8 = """\
+monitors:
+  - name: fine
+    kind: tcp
+    host: 127.0.0.1
+    port: 22
+  - name: broken
+    kind: http
+    interval: 5
+    url: http://127.0.0.1:9/
+"""
+
+
+def test_token_create_prints_the_token_on_its_last_line(tmp_path: Path) -> None:
+    result = run(tmp_path, "token", "create", "--name", "ci", "--read-only")
+    assert result.returncode == 0, result.stderr
+    *_, token = result.stdout.strip().splitlines()
+    assert token.startswith("uw_")
+    assert len(token) > 40
+
+
+def test_import_then_export_round_trips(tmp_path: Path) -> None:
+    source = tmp_path / "monitors.yaml"
+    source.write_text(GOOD)
+    imported = run(tmp_path, "monitors", "import", str(source))
+    assert imported.returncode == 0, imported.stderr
+    assert "2 created, 0 updated" in imported.stdout
+    again = run(tmp_path, "monitors", "import", str(source))
+    assert "0 created, 2 updated" in again.stdout
+
+    exported = run(tmp_path, "monitors", "export")
+    assert exported.returncode == 0, exported.stderr
+    assert "name: API" in exported.stdout
+    assert "cron: 0 3 * * *" in exported.stdout or "cron: '0 3 * * *'" in exported.stdout
+
+
+def test_a_bad_file_names_file_line_and_field_and_imports_nothing(tmp_path: Path) -> None:
+    source = tmp_path / "monitors.yaml"
+    source.write_text(BAD_ON_LINE_8)
+    result = run(tmp_path, "monitors", "import", str(source))
+    assert result.returncode == 2
+    assert f"{source}:8: monitors[1].interval:" in result.stderr
+    exported = run(tmp_path, "monitors", "export")
+    assert "fine" not in exported.stdout
+
+
+def test_import_refuses_metadata_targets_and_imports_nothing(tmp_path: Path) -> None:
+    source = tmp_path / "monitors.yaml"
+    source.write_text(
+        GOOD + "  - name: steal\n    kind: http\n    url: http://169.254.169.254/latest/\n"
+    )
+    result = run(tmp_path, "monitors", "import", str(source))
+    assert result.returncode == 2
+    assert "monitors[2]" in result.stderr
+    assert "target refused" in result.stderr
+    assert "API" not in run(tmp_path, "monitors", "export").stdout
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200 if self.path == "/ok" else 500)
+        self.end_headers()
+        self.wfile.write(b"hello")
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+@pytest.fixture
+def http_target() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_check_url_prints_the_result_and_exits_by_outcome(tmp_path: Path, http_target: str) -> None:
+    up = run(tmp_path, "check", "--url", f"{http_target}/ok")
+    assert (up.returncode, up.stdout.split()[0]) == (0, "UP"), up.stderr
+    down = run(tmp_path, "check", "--url", f"{http_target}/broken")
+    assert (down.returncode, down.stdout.split()[0]) == (1, "DOWN")
+    assert "500" in down.stdout
+
+
+def test_check_refuses_private_targets_when_disallowed(tmp_path: Path, http_target: str) -> None:
+    result = run(
+        tmp_path, "check", "--url", f"{http_target}/ok", UPWATCH_ALLOW_PRIVATE_TARGETS="false"
+    )
+    assert result.returncode == 1
+    assert "refused" in result.stdout

@@ -1,0 +1,78 @@
+from datetime import UTC, datetime, timedelta
+
+from tests.factories import check_result, http_spec
+from tests.web.conftest import Api
+from upwatch.domain.state import FlapPolicy
+from upwatch.domain.status import Outcome
+from upwatch.services.monitors import create_monitor
+from upwatch.services.results import record_results
+
+
+async def _history(api: Api) -> tuple[int, datetime]:
+    """A monitor that was up, went down (an incident), came back, and went down again."""
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    async with api.runtime.sessions.begin() as session:
+        row = await create_monitor(
+            session=session, spec=http_spec(paused=True), now=start - timedelta(minutes=1)
+        )
+        outcomes = [Outcome.UP, Outcome.DOWN, Outcome.UP, Outcome.DEGRADED, Outcome.DOWN]
+        results = [
+            check_result(row.id, start + timedelta(minutes=n), o, latency_ms=10.0 * (n + 1))
+            for n, o in enumerate(outcomes)
+        ]
+        row.paused = False
+        row.status = "pending"
+        await record_results(session=session, results=results, flap=FlapPolicy())
+        return row.id, start
+
+
+async def test_incidents_listing_filters_and_detail(api: Api) -> None:
+    headers = await api.token()
+    monitor_id, _ = await _history(api)
+
+    listing = (await api.client.get("/api/v1/incidents", headers=headers)).json()
+    assert listing["total"] == 2
+    newest, oldest = listing["items"]
+    assert newest["resolved_at"] is None
+    assert oldest["resolved_at"] is not None
+    assert newest["monitor_id"] == monitor_id
+    assert newest["cause"]["outcome"] == "down"
+
+    open_only = await api.client.get("/api/v1/incidents?open=true", headers=headers)
+    assert [i["id"] for i in open_only.json()["items"]] == [newest["id"]]
+    resolved = await api.client.get("/api/v1/incidents?open=false", headers=headers)
+    assert [i["id"] for i in resolved.json()["items"]] == [oldest["id"]]
+    other = await api.client.get(f"/api/v1/incidents?monitor_id={monitor_id + 1}", headers=headers)
+    assert other.json()["total"] == 0
+
+    detail = await api.client.get(f"/api/v1/incidents/{oldest['id']}", headers=headers)
+    assert detail.json() == oldest
+    assert (await api.client.get("/api/v1/incidents/999", headers=headers)).status_code == 404
+
+
+async def test_results_by_range_with_pages_and_the_summary(api: Api) -> None:
+    headers = await api.token()
+    monitor_id, start = await _history(api)
+    url = f"/api/v1/monitors/{monitor_id}"
+
+    first = (await api.client.get(f"{url}/results?limit=2", headers=headers)).json()
+    assert [r["outcome"] for r in first["items"]] == ["down", "degraded"]
+    second = (
+        await api.client.get(
+            f"{url}/results", params={"limit": 2, "before": first["next_before"]}, headers=headers
+        )
+    ).json()
+    assert [r["outcome"] for r in second["items"]] == ["up", "down"]
+    ranged = await api.client.get(
+        f"{url}/results",
+        params={"since": (start + timedelta(minutes=4)).isoformat()},
+        headers=headers,
+    )
+    assert len(ranged.json()["items"]) == 1
+
+    summary = (await api.client.get(f"{url}/summary", headers=headers)).json()
+    day = summary["windows"]["24h"]
+    assert (day["checks"], day["failures"], day["uptime_percent"]) == (5, 2, 60.0)
+    assert day["latency_ms"]["p50"] == 30.0
+    assert 48.0 <= day["latency_ms"]["p99"] <= 50.0
+    assert summary["status"] == "down"
