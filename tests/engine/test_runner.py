@@ -1,0 +1,88 @@
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from tests.conftest import Clock
+from tests.factories import http_spec
+from upwatch.domain.monitors import MonitorSpec
+from upwatch.domain.results import ProbeResult
+from upwatch.domain.status import Outcome
+from upwatch.engine import runner as runner_module
+from upwatch.engine.jobs import CheckJob
+from upwatch.engine.runner import Runner
+from upwatch.probes.base import Probe, ProbeContext
+
+
+class ScriptedProbe:
+    """A probe whose behaviour the test chooses: sleep, crash, or answer."""
+
+    kind = "http"
+
+    def __init__(self) -> None:
+        self.sleep = 0.0
+        self.crash = False
+        self.running = 0
+        self.most_running = 0
+
+    async def check(self, spec: MonitorSpec, context: ProbeContext) -> ProbeResult:
+        self.running += 1
+        self.most_running = max(self.most_running, self.running)
+        try:
+            await asyncio.sleep(self.sleep)
+            if self.crash:
+                raise RuntimeError("bug")
+            return ProbeResult(Outcome.UP, latency_ms=1.0)
+        finally:
+            self.running -= 1
+
+
+@pytest.fixture
+def probe(monkeypatch: pytest.MonkeyPatch) -> ScriptedProbe:
+    scripted = ScriptedProbe()
+
+    def probe_for(kind: str) -> Probe:
+        return scripted
+
+    monkeypatch.setattr(runner_module, "probe_for", probe_for)
+    return scripted
+
+
+def _jobs(clock: Clock, count: int, **spec: object) -> list[CheckJob]:
+    return [
+        CheckJob(monitor_id=n, scheduled_at=clock(), spec=http_spec(**spec)) for n in range(count)
+    ]
+
+
+async def test_a_slow_probe_is_down_after_its_timeout(probe: ScriptedProbe, clock: Clock) -> None:
+    probe.sleep = 5
+    runner = Runner(context=ProbeContext(), max_in_flight=5, clock=clock)
+    (checked,) = await runner.run_batch(_jobs(clock, 1, timeout=0.1, interval=10))
+    assert checked.outcome is Outcome.DOWN
+    assert checked.result.error == "timed out after 0.1 s"
+
+
+async def test_a_crashing_probe_is_not_run_never_down(probe: ScriptedProbe, clock: Clock) -> None:
+    probe.crash = True
+    runner = Runner(context=ProbeContext(), max_in_flight=5, clock=clock)
+    (checked,) = await runner.run_batch(_jobs(clock, 1))
+    assert checked.outcome is Outcome.NOT_RUN
+    assert checked.result.error == "internal error: RuntimeError"
+
+
+async def test_a_check_started_an_interval_late_is_not_run(
+    probe: ScriptedProbe, clock: Clock
+) -> None:
+    jobs = _jobs(clock, 1, interval=60)
+    clock.advance(61)
+    (checked,) = await Runner(context=ProbeContext(), max_in_flight=5, clock=clock).run_batch(jobs)
+    assert checked.outcome is Outcome.NOT_RUN
+    assert checked.started_at - checked.scheduled_at == timedelta(seconds=61)
+
+
+async def test_in_flight_probes_are_bounded(probe: ScriptedProbe, clock: Clock) -> None:
+    probe.sleep = 0.01
+    runner = Runner(context=ProbeContext(), max_in_flight=7, clock=clock)
+    results = await runner.run_batch(_jobs(clock, 50))
+    assert [r.outcome for r in results] == [Outcome.UP] * 50
+    assert probe.most_running == 7
