@@ -75,7 +75,7 @@ async def test_heartbeat_monitors_get_a_ping_url(api: Api) -> None:
         ({"interval": 5}, "interval", "greater than or equal to 10"),
         ({"kind": "smtp"}, "kind", "smtp"),
         ({"url": "not a url"}, "url", "URL"),
-        ({"timeout": 40, "interval": 30}, "body", "timeout must be shorter than interval"),
+        ({"timeout": 40, "interval": 30}, "timeout", "timeout must be shorter than interval"),
         ({"json_assertions": [{"path": "$[", "equals": 1}]}, "json_assertions[0].path", "JSONPath"),
         ({"expect_status": ["600"]}, "expect_status", "status codes"),
         ({"surprise": True}, "surprise", "Extra inputs"),

@@ -10,7 +10,9 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StringConstraints,
     TypeAdapter,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -22,22 +24,29 @@ HOSTNAME_PATTERN = r"^[A-Za-z0-9_.:\-\[\]]{1,253}$"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# Names and addresses are trimmed; payloads (bodies, TCP send/expect) keep every byte.
+Trimmed = Annotated[str, StringConstraints(strip_whitespace=True)]
+Host = Annotated[str, StringConstraints(strip_whitespace=True, pattern=HOSTNAME_PATTERN)]
 
 
 class MonitorBase(_Strict):
-    name: str = Field(min_length=1, max_length=200)
+    name: Trimmed = Field(min_length=1, max_length=200)
     interval: int = Field(60, ge=MIN_INTERVAL_SECONDS, le=86_400, description="Seconds.")
     timeout: float = Field(10.0, gt=0, le=120, description="Seconds for one check.")
     retries: int = Field(0, ge=0, le=20, description="Failures tolerated before DOWN.")
-    tags: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(default_factory=list)
+    tags: list[Annotated[Trimmed, Field(min_length=1, max_length=64)]] = Field(default_factory=list)
     paused: bool = False
 
-    @model_validator(mode="after")
-    def _timeout_fits_interval(self) -> Self:
-        if self.timeout >= self.interval:
+    @field_validator("timeout")
+    @classmethod
+    def _timeout_fits_interval(cls, timeout: float, info: ValidationInfo) -> float:
+        interval = info.data.get("interval")
+        if interval is not None and timeout >= interval:
             raise ValueError("timeout must be shorter than interval")
-        return self
+        return timeout
 
 
 class BasicAuth(_Strict):
@@ -117,6 +126,14 @@ class HttpMonitor(MonitorBase):
     tls_warning_days: int = Field(14, ge=0, le=365)
     tls_critical_days: int = Field(3, ge=0, le=365)
 
+    @field_validator("expect_status", mode="before")
+    @classmethod
+    def _codes_as_text(cls, value: object) -> object:
+        # YAML users write `- 404` unquoted.
+        if isinstance(value, list):
+            return [str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value]
+        return value
+
     @field_validator("expect_status")
     @classmethod
     def _status_ranges(cls, value: list[str]) -> list[str]:
@@ -132,10 +149,10 @@ class HttpMonitor(MonitorBase):
             _compile(value)
         return value
 
-    @model_validator(mode="after")
-    def _tls_thresholds(self) -> Self:
-        _check_tls_thresholds(self.tls_warning_days, self.tls_critical_days)
-        return self
+    @field_validator("tls_critical_days")
+    @classmethod
+    def _tls_thresholds(cls, critical: int, info: ValidationInfo) -> int:
+        return _critical_within_warning(critical, info.data.get("tls_warning_days"))
 
     @property
     def accepted_status(self) -> tuple[StatusCodeRange, ...]:
@@ -144,7 +161,7 @@ class HttpMonitor(MonitorBase):
 
 class TcpMonitor(MonitorBase):
     kind: Literal["tcp"]
-    host: str = Field(pattern=HOSTNAME_PATTERN)
+    host: Host
     port: int = Field(ge=1, le=65535)
     send: str | None = Field(None, max_length=4096, description="Text sent after connecting.")
     expect: str | None = Field(None, max_length=4096, description="Text the reply must contain.")
@@ -152,7 +169,7 @@ class TcpMonitor(MonitorBase):
 
 class DnsMonitor(MonitorBase):
     kind: Literal["dns"]
-    hostname: str = Field(pattern=HOSTNAME_PATTERN, description="The name to resolve.")
+    hostname: Host = Field(description="The name to resolve.")
     record_type: Literal["A", "AAAA", "CNAME", "MX", "TXT", "NS"] = "A"
     expected: list[str] = Field(
         default_factory=list, description="Values that must all be in the answer."
@@ -165,25 +182,27 @@ class DnsMonitor(MonitorBase):
     @classmethod
     def _resolver_address(cls, value: str | None) -> str | None:
         if value is not None:
-            from upwatch.domain.targets import parse_host_port
+            from upwatch.domain.targets import literal_address, parse_host_port
 
-            parse_host_port(value, default_port=53)
+            host, _ = parse_host_port(value, default_port=53)
+            if literal_address(host) is None:
+                raise ValueError("the resolver must be an IP address, optionally with a port")
         return value
 
 
 class TlsMonitor(MonitorBase):
     kind: Literal["tls"]
-    host: str = Field(pattern=HOSTNAME_PATTERN)
+    host: Host
     port: int = Field(443, ge=1, le=65535)
-    sni: str | None = Field(None, description="Server name to send; default is host.")
+    sni: Trimmed | None = Field(None, description="Server name to send; default is host.")
     verify: bool = Field(True, description="Fail when the chain or name does not verify.")
     warning_days: int = Field(14, ge=0, le=365)
     critical_days: int = Field(3, ge=0, le=365)
 
-    @model_validator(mode="after")
-    def _thresholds(self) -> Self:
-        _check_tls_thresholds(self.warning_days, self.critical_days)
-        return self
+    @field_validator("critical_days")
+    @classmethod
+    def _thresholds(cls, critical: int, info: ValidationInfo) -> int:
+        return _critical_within_warning(critical, info.data.get("warning_days"))
 
 
 class HeartbeatMonitor(MonitorBase):
@@ -222,9 +241,10 @@ class HeartbeatMonitor(MonitorBase):
         return self
 
 
-def _check_tls_thresholds(warning: int, critical: int) -> None:
-    if critical > warning:
+def _critical_within_warning(critical: int, warning: int | None) -> int:
+    if warning is not None and critical > warning:
         raise ValueError("critical days must not exceed warning days")
+    return critical
 
 
 MonitorSpec = Annotated[

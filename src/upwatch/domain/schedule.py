@@ -51,8 +51,11 @@ def next_cron_time(expression: str, timezone: str, after: datetime) -> datetime:
     The expression is read in ``timezone``, so "0 2 * * *" follows that zone across DST.
     """
     local = after.astimezone(ZoneInfo(timezone)).replace(microsecond=0)
-    fire: datetime = next(CronSim(expression, local))
-    return fire.astimezone(UTC)
+    # cronsim drops the DST fold of its start, so in the repeated hour of a fall-back night it
+    # may first yield a time that already passed; skip those.
+    return next(
+        fire for fire in (f.astimezone(UTC) for f in CronSim(expression, local)) if fire > after
+    )
 
 
 def heartbeat_deadline(

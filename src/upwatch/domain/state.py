@@ -69,7 +69,7 @@ def pause(state: MonitorState, *, at: datetime) -> tuple[MonitorState, Transitio
     if state.status is MonitorStatus.PAUSED:
         return state, None
     paused = MonitorState(status=MonitorStatus.PAUSED, recent_changes=state.recent_changes)
-    return paused, Transition(state.status, MonitorStatus.PAUSED, at)
+    return paused, Transition(state.status, MonitorStatus.PAUSED, at, flapping_ended=state.flapping)
 
 
 def resume(state: MonitorState, *, at: datetime) -> tuple[MonitorState, Transition | None]:

@@ -15,6 +15,9 @@ ALWAYS_REFUSED: tuple[IPNetwork, ...] = (
     IPv4Network("169.254.0.0/16"),
     IPv6Network("fe80::/10"),
     IPv6Network("fd00:ec2::254/128"),
+    # 169.254.0.0/16 wrapped in NAT64 and in 6to4, which gateways unwrap to the same hosts.
+    IPv6Network("64:ff9b::a9fe:0/112"),
+    IPv6Network("2002:a9fe::/32"),
 )
 
 

@@ -17,31 +17,46 @@ PING_METHODS = ["GET", "POST", "HEAD"]
 DURABLE_WRITE_TIMEOUT = 10.0
 
 
-@router.api_route("/ping/{token}", methods=PING_METHODS, response_class=PlainTextResponse)
 async def ping_success(token: str, request: Request, runtime: RuntimeDep) -> Response:
+    """The job ran and succeeded."""
     return await _accept(token, PingKind.SUCCESS, None, request, runtime)
 
 
-@router.api_route("/ping/{token}/start", methods=PING_METHODS, response_class=PlainTextResponse)
 async def ping_start(token: str, request: Request, runtime: RuntimeDep) -> Response:
+    """The job started; the next success or failure records its duration."""
     return await _accept(token, PingKind.START, None, request, runtime)
 
 
-@router.api_route("/ping/{token}/fail", methods=PING_METHODS, response_class=PlainTextResponse)
 async def ping_fail(token: str, request: Request, runtime: RuntimeDep) -> Response:
+    """The job ran and failed."""
     return await _accept(token, PingKind.FAIL, None, request, runtime)
 
 
-@router.api_route(
-    "/ping/{token}/{exit_code:int}", methods=PING_METHODS, response_class=PlainTextResponse
-)
 async def ping_exit_code(
     token: str, exit_code: int, request: Request, runtime: RuntimeDep
 ) -> Response:
+    """The job ended with this exit code: 0 is success, anything else a failure."""
     if not 0 <= exit_code <= 255:
         return PlainTextResponse("exit code must be between 0 and 255\n", status_code=400)
     kind = PingKind.SUCCESS if exit_code == 0 else PingKind.FAIL
     return await _accept(token, kind, exit_code, request, runtime)
+
+
+for _path, _endpoint in (
+    ("/ping/{token}", ping_success),
+    ("/ping/{token}/start", ping_start),
+    ("/ping/{token}/fail", ping_fail),
+    ("/ping/{token}/{exit_code:int}", ping_exit_code),
+):
+    for _method in PING_METHODS:
+        # One route per method keeps OpenAPI operation ids unique.
+        router.add_api_route(
+            _path,
+            _endpoint,
+            methods=[_method],
+            name=f"{_endpoint.__name__}_{_method.lower()}",
+            response_class=PlainTextResponse,
+        )
 
 
 async def _accept(
