@@ -14,6 +14,7 @@ from upwatch.probes.base import ProbeContext
 from upwatch.probes.registry import probe_for
 
 log = structlog.get_logger(__name__)
+TIMEOUT_GRACE_SECONDS = 1.0
 
 
 class Runner:
@@ -45,7 +46,9 @@ class Runner:
     async def _probe(self, job: CheckJob) -> ProbeResult:
         IN_FLIGHT_PROBES.inc()
         try:
-            async with asyncio.timeout(job.spec.timeout):
+            # Probes honour the timeout themselves and say what they were waiting for; this
+            # outer bound, a little later, only catches a probe that overran it.
+            async with asyncio.timeout(job.spec.timeout + TIMEOUT_GRACE_SECONDS):
                 return await probe_for(job.spec.kind).check(job.spec, self._context)
         except TimeoutError:
             return ProbeResult(Outcome.DOWN, error=f"timed out after {job.spec.timeout:g} s")
