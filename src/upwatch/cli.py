@@ -1,6 +1,7 @@
 """The ``upwatch`` command line."""
 
 import asyncio
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -66,23 +67,124 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Default: UPWATCH_PORT.")] = None,
 ) -> None:
     """Run everything in one process: API, scheduler, probes and ping intake."""
-    import uvicorn
-
     from upwatch.web.app import create_app
 
-    settings = _settings()
-    settings = settings.model_copy(
-        update={"host": host or settings.host, "port": port or settings.port}
-    )
+    settings = _with_address(_settings(), host, port)
+    _serve_http(create_app(settings), settings)
+
+
+def _serve_http(app: object, settings: Settings) -> None:
+    import uvicorn
+
     uvicorn.run(
-        create_app(settings),
+        app,  # type: ignore[arg-type]
         host=settings.host,
         port=settings.port,
         loop="uvloop" if sys.platform != "win32" else "asyncio",
         log_config=None,
         access_log=False,
-        timeout_graceful_shutdown=25,
+        # ECS allows 30 s between SIGTERM and SIGKILL: drain requests well within it.
+        timeout_graceful_shutdown=20,
     )
+
+
+def _with_address(settings: Settings, host: str | None, port: int | None) -> Settings:
+    return settings.model_copy(
+        update={"host": host or settings.host, "port": port or settings.port}
+    )
+
+
+@app.command()
+def api(
+    host: Annotated[str | None, typer.Option(help="Default: UPWATCH_HOST.")] = None,
+    port: Annotated[int | None, typer.Option(help="Default: UPWATCH_PORT.")] = None,
+) -> None:
+    """Fleet role: the HTTP API and ping intake; pings are queued on the broker."""
+    from upwatch.web.app import create_app
+
+    settings = _with_address(_fleet_settings(), host, port)
+    _serve_http(create_app(settings, role="api"), settings)
+
+
+@app.command()
+def scheduler() -> None:
+    """Fleet role: find due checks and dispatch them; one of several leads at a time."""
+    from upwatch.engine.fleet import run_scheduler_role
+
+    settings = _fleet_settings()
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await run_scheduler_role(settings, stop)
+
+    import uvloop
+
+    uvloop.run(run())
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int | None, typer.Option(help="Worker processes; default UPWATCH_WORKER_CONCURRENCY.")
+    ] = None,
+    queues: Annotated[str, typer.Option(help="Comma-separated queues to consume.")] = ",".join(
+        ("checks", "pings", "notify", "maintenance")
+    ),
+) -> None:
+    """Fleet role: a Celery worker running check batches and writing pings."""
+    from upwatch.worker.celery_app import create_celery
+    from upwatch.worker.tasks import register_tasks
+
+    settings = _fleet_settings()
+    celery = create_celery(settings)
+    register_tasks(celery, settings)
+    celery.worker_main(
+        [
+            "worker",
+            f"--concurrency={concurrency or settings.worker_concurrency}",
+            f"--queues={queues}",
+            f"--loglevel={settings.log_level.upper()}",
+            "--without-gossip",
+            "--without-mingle",
+            "--hostname=upwatch@%h",
+        ]
+    )
+
+
+@app.command()
+def status() -> None:
+    """Backlog per queue (with dead-letter queues) and checks due against checks done."""
+    from upwatch.engine.backlog import measure_backlog
+    from upwatch.services.throughput import recent_throughput
+    from upwatch.worker.celery_app import create_celery
+
+    settings = _fleet_settings()
+    try:
+        backlog = measure_backlog(create_celery(settings))
+    except Exception as exc:
+        _fail(f"broker unreachable: {exc}")
+    typer.echo(f"{'queue':<18}{'depth':>8}{'oldest (s)':>12}")
+    for entry in backlog:
+        age = "-" if entry.oldest_age_seconds is None else f"{entry.oldest_age_seconds:.1f}"
+        typer.echo(f"{entry.queue:<18}{entry.depth:>8}{age:>12}")
+
+    async def throughput(session: AsyncSession) -> str:
+        due, done = await recent_throughput(session=session, minutes=5)
+        return f"last 5 min: {due:.0f} checks due, {done} completed"
+
+    typer.echo(_with_session(settings, throughput, migrate=False))
+
+
+def _fleet_settings() -> Settings:
+    settings = _settings()
+    if not settings.broker_url:
+        _fail("the fleet roles need UPWATCH_BROKER_URL (redis://, amqp:// or sqs://)")
+    if settings.is_sqlite:
+        _fail("the fleet roles need UPWATCH_DATABASE_URL pointing at PostgreSQL")
+    return settings
 
 
 @db_app.command("upgrade")

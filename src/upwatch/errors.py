@@ -15,6 +15,10 @@ class NotFoundError(UpwatchError):
     """A requested object does not exist."""
 
 
+class StoreUnavailableError(UpwatchError):
+    """The database did not answer; the caller may queue the work and try later."""
+
+
 class TargetRefusedError(UpwatchError):
     """A monitor target resolves to an address Upwatch must not contact."""
 

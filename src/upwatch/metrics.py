@@ -24,3 +24,13 @@ STORE_WRITE_ERRORS = Counter(
 STATUS_CHANGES = Counter(
     "upwatch_status_changes_total", "Monitor status changes, by new status.", ["status"]
 )
+DEAD_LETTERED = Counter(
+    "upwatch_dead_lettered_total", "Messages moved to a dead-letter queue, by queue.", ["queue"]
+)
+QUEUE_DEPTH = Gauge("upwatch_queue_depth", "Messages waiting in a broker queue.", ["queue"])
+QUEUE_OLDEST_AGE = Gauge(
+    "upwatch_queue_oldest_message_age_seconds",
+    "Age of the oldest waiting message, where the broker can tell.",
+    ["queue"],
+)
+SCHEDULER_LEADER = Gauge("upwatch_scheduler_leader", "1 while this scheduler leads, else 0.")

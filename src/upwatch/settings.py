@@ -18,6 +18,22 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, description="Database URL; default is a SQLite file in the data dir."
     )
+    broker_url: str | None = Field(
+        None,
+        description="Celery broker for the fleet roles: redis://, amqp:// or sqs://; "
+        "unset means everything runs in one process (`serve`).",
+    )
+    sqs_region: str = Field("us-east-1", description="AWS region of the SQS queues.")
+    sqs_queue_prefix: str = Field("upwatch-", description="Prefix of the SQS queue names.")
+    broker_visibility_timeout: int = Field(
+        300,
+        ge=10,
+        description="Seconds before an unacknowledged message is delivered again (Redis, SQS); "
+        "must exceed the longest batch.",
+    )
+    worker_concurrency: int = Field(
+        2, ge=1, le=64, description="Worker processes per `upwatch worker`."
+    )
     host: str = Field("127.0.0.1", description="Address the HTTP server listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port the HTTP server listens on.")
     public_url: str | None = Field(

@@ -9,7 +9,7 @@ from upwatch.domain.state import FlapPolicy
 from upwatch.domain.status import MonitorStatus, PingKind
 from upwatch.services.heartbeats import mark_overdue
 from upwatch.services.monitors import create_monitor
-from upwatch.services.pings import PING_BODY_LIMIT, Ping, ping_body, record_pings
+from upwatch.services.pings import PING_BODY_LIMIT, Ping, new_intake_id, ping_body, record_pings
 from upwatch.store.tables import IncidentRow, MonitorRow, PingRow
 
 FLAP = FlapPolicy()
@@ -29,7 +29,15 @@ async def _ping(
     kind: PingKind,
     **kw: object,
 ) -> None:
-    ping = Ping(monitor_id=monitor_id, received_at=clock(), kind=kind, method="POST", **kw)  # type: ignore[arg-type]
+    ping = Ping(
+        intake_id=new_intake_id(),
+        token="t",
+        monitor_id=monitor_id,
+        received_at=clock(),
+        kind=kind,
+        method="POST",
+        **kw,  # type: ignore[arg-type]
+    )
     async with sessions.begin() as session:
         await record_pings(session=session, pings=[ping], flap=FLAP)
 

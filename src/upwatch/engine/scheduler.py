@@ -72,10 +72,11 @@ class Scheduler:
         """Dispatch what is due and mark what is overdue; returns seconds until the next due."""
         now = self._clock()
         while True:
+            # Dispatch before the claim commits: a failed publish leaves the checks due.
             async with self._sessions.begin() as session:
                 jobs = await claim_due(session=session, now=now, limit=self._batch_size * 10)
-            for start in range(0, len(jobs), self._batch_size):
-                await self._dispatch(jobs[start : start + self._batch_size])
+                for start in range(0, len(jobs), self._batch_size):
+                    await self._dispatch(jobs[start : start + self._batch_size])
             CHECKS_DISPATCHED.inc(len(jobs))
             if len(jobs) < self._batch_size * 10:
                 break

@@ -4,8 +4,10 @@ import time
 from collections import OrderedDict
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from upwatch.errors import StoreUnavailableError
 from upwatch.store.tables import MonitorRow
 
 
@@ -30,14 +32,19 @@ class PingTokenCache:
         self._entries: OrderedDict[str, tuple[int | None, float]] = OrderedDict()
 
     async def monitor_id(self, token: str) -> int | None:
+        """The monitor the token belongs to; raises ``StoreUnavailableError`` on a cache miss
+        while the database is unreachable."""
         cached = self._entries.get(token)
         now = time.monotonic()
         if cached is not None and cached[1] > now:
             return cached[0]
-        async with self._sessions() as session:
-            found = await session.scalar(
-                select(MonitorRow.id).where(MonitorRow.ping_token == token)
-            )
+        try:
+            async with self._sessions() as session:
+                found = await session.scalar(
+                    select(MonitorRow.id).where(MonitorRow.ping_token == token)
+                )
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreUnavailableError(f"cannot look up ping token: {exc}") from exc
         self._entries[token] = (found, now + (self._ttl if found is not None else self._miss_ttl))
         self._entries.move_to_end(token)
         while len(self._entries) > self._max_entries:

@@ -1,11 +1,14 @@
 """Recording heartbeat pings in bulk and applying them to their monitors."""
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from upwatch.domain.monitors import HeartbeatMonitor
@@ -15,15 +18,21 @@ from upwatch.domain.state import FlapPolicy
 from upwatch.domain.status import Outcome, PingKind
 from upwatch.services.results import insert_new_results
 from upwatch.services.transitions import MonitorEvent, apply_to_monitor
+from upwatch.store.database import dialect_of
 from upwatch.store.monitors import lock_monitors, spec_of
-from upwatch.store.tables import PingRow
+from upwatch.store.tables import MonitorRow, PingRow
 
 PING_BODY_LIMIT = 10_000
 
 
 @dataclass(frozen=True, slots=True)
 class Ping:
-    monitor_id: int
+    """One ping as received. ``intake_id`` makes recording it idempotent; ``monitor_id`` is
+    ``None`` when the token could not be looked up at intake (the database was unreachable)."""
+
+    intake_id: str
+    token: str
+    monitor_id: int | None
     received_at: datetime
     kind: PingKind
     method: str
@@ -32,6 +41,10 @@ class Ping:
     body_truncated: bool = False
     remote_addr: str | None = None
     user_agent: str | None = None
+
+
+def new_intake_id() -> str:
+    return uuid.uuid4().hex
 
 
 def ping_body(raw: bytes) -> tuple[str, bool]:
@@ -43,55 +56,99 @@ def ping_body(raw: bytes) -> tuple[str, bool]:
 async def record_pings(
     *, session: AsyncSession, pings: Sequence[Ping], flap: FlapPolicy
 ) -> list[MonitorEvent]:
-    """Store pings and move their monitors; pings for deleted monitors are dropped."""
-    monitors = await lock_monitors(session, {p.monitor_id for p in pings})
+    """Store pings and move their monitors, each ping once however often it is delivered.
+
+    Pings for unknown tokens or deleted monitors are dropped. The caller commits.
+    """
+    located = await _locate(session, pings)
+    monitors = await lock_monitors(session, {monitor_id for _, monitor_id in located})
+    # Monitors are locked, so a concurrent delivery of the same pings waits, then sees them.
+    seen = await _already_recorded(session, [ping.intake_id for ping, _ in located])
     rows: list[dict[str, Any]] = []
     events = []
-    for ping in sorted(pings, key=lambda p: p.received_at):
-        monitor = monitors.get(ping.monitor_id)
-        if monitor is None:
+    for ping, monitor_id in sorted(located, key=lambda located: located[0].received_at):
+        monitor = monitors.get(monitor_id)
+        if monitor is None or ping.intake_id in seen:
             continue
-        spec = spec_of(monitor)
-        row = _ping_row(ping)
+        seen.add(ping.intake_id)
+        row = _ping_row(ping, monitor_id)
         rows.append(row)
-        if not isinstance(spec, HeartbeatMonitor) or spec.paused:
-            continue
-        if ping.kind is PingKind.START:
-            monitor.last_start_at = ping.received_at
-            continue
-        if monitor.last_start_at is not None:
-            row["duration_s"] = (ping.received_at - monitor.last_start_at).total_seconds()
-            monitor.last_start_at = None
-        monitor.last_ping_at = ping.received_at
-        monitor.deadline_at = heartbeat_deadline(
-            last_event_at=ping.received_at,
-            grace=spec.grace,
-            period=spec.period,
-            cron=spec.cron,
-            timezone=spec.timezone,
-        )
-        result = _as_check_result(ping, row["duration_s"])
-        if not await insert_new_results(session, [result]):
-            continue
-        event = await apply_to_monitor(
-            session=session,
-            row=monitor,
-            outcome=result.outcome,
-            at=ping.received_at,
-            cause=result.cause_snapshot(),
-            retries=spec.retries,
-            flap=flap,
-        )
+        event = await _apply(session, monitor, ping, row, flap)
         if event:
             events.append(event)
     if rows:
-        await session.execute(insert(PingRow), rows)
+        insert = pg_insert if dialect_of(session) == "postgresql" else sqlite_insert
+        await session.execute(
+            insert(PingRow).on_conflict_do_nothing(index_elements=["intake_id"]), rows
+        )
     return events
 
 
-def _ping_row(ping: Ping) -> dict[str, Any]:
+async def _locate(session: AsyncSession, pings: Sequence[Ping]) -> list[tuple[Ping, int]]:
+    unresolved = {ping.token for ping in pings if ping.monitor_id is None}
+    by_token: dict[str, int] = {}
+    if unresolved:
+        found = await session.execute(
+            select(MonitorRow.ping_token, MonitorRow.id).where(
+                MonitorRow.ping_token.in_(unresolved)
+            )
+        )
+        by_token = {token: monitor_id for token, monitor_id in found.tuples() if token}
+    located = []
+    for ping in pings:
+        monitor_id = ping.monitor_id if ping.monitor_id is not None else by_token.get(ping.token)
+        if monitor_id is not None:
+            located.append((ping, monitor_id))
+    return located
+
+
+async def _already_recorded(session: AsyncSession, intake_ids: list[str]) -> set[str]:
+    if not intake_ids:
+        return set()
+    found = await session.scalars(
+        select(PingRow.intake_id).where(PingRow.intake_id.in_(intake_ids))
+    )
+    return {intake_id for intake_id in found if intake_id}
+
+
+async def _apply(
+    session: AsyncSession, monitor: MonitorRow, ping: Ping, row: dict[str, Any], flap: FlapPolicy
+) -> MonitorEvent | None:
+    spec = spec_of(monitor)
+    if not isinstance(spec, HeartbeatMonitor) or spec.paused:
+        return None
+    if ping.kind is PingKind.START:
+        monitor.last_start_at = ping.received_at
+        return None
+    if monitor.last_start_at is not None:
+        row["duration_s"] = (ping.received_at - monitor.last_start_at).total_seconds()
+        monitor.last_start_at = None
+    monitor.last_ping_at = ping.received_at
+    monitor.deadline_at = heartbeat_deadline(
+        last_event_at=ping.received_at,
+        grace=spec.grace,
+        period=spec.period,
+        cron=spec.cron,
+        timezone=spec.timezone,
+    )
+    result = _as_check_result(monitor.id, ping, row["duration_s"])
+    if not await insert_new_results(session, [result]):
+        return None
+    return await apply_to_monitor(
+        session=session,
+        row=monitor,
+        outcome=result.outcome,
+        at=ping.received_at,
+        cause=result.cause_snapshot(),
+        retries=spec.retries,
+        flap=flap,
+    )
+
+
+def _ping_row(ping: Ping, monitor_id: int) -> dict[str, Any]:
     return {
-        "monitor_id": ping.monitor_id,
+        "intake_id": ping.intake_id,
+        "monitor_id": monitor_id,
         "received_at": ping.received_at,
         "kind": ping.kind.value,
         "exit_code": ping.exit_code,
@@ -104,7 +161,7 @@ def _ping_row(ping: Ping) -> dict[str, Any]:
     }
 
 
-def _as_check_result(ping: Ping, duration_s: float | None) -> CheckResult:
+def _as_check_result(monitor_id: int, ping: Ping, duration_s: float | None) -> CheckResult:
     failed = ping.kind is PingKind.FAIL
     error = None
     if failed:
@@ -114,7 +171,7 @@ def _as_check_result(ping: Ping, duration_s: float | None) -> CheckResult:
     if duration_s is not None:
         details["duration_s"] = duration_s
     return CheckResult(
-        monitor_id=ping.monitor_id,
+        monitor_id=monitor_id,
         scheduled_at=ping.received_at,
         started_at=ping.received_at,
         result=ProbeResult(

@@ -94,6 +94,7 @@ class PingRow(Base):
     __table_args__ = (Index(None, "monitor_id", "received_at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    intake_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"))
     received_at: Mapped[datetime]
     kind: Mapped[str] = mapped_column(String(10))

@@ -1,12 +1,16 @@
 """The FastAPI application, for ``upwatch serve`` (with the embedded engine) and ``upwatch api``."""
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
+from typing import Any, Literal
 
 from fastapi import FastAPI
 
 from upwatch import __version__
+from upwatch.engine.batching import BatchWriter
+from upwatch.engine.broker import BrokerPublisher
 from upwatch.engine.embedded import EmbeddedEngine, utc_now
 from upwatch.services.ping_tokens import PingTokenCache
 from upwatch.settings import Settings
@@ -15,7 +19,8 @@ from upwatch.store.migrate import upgrade_to_head
 from upwatch.web import errors, ops, ping
 from upwatch.web.api import incidents, monitors
 from upwatch.web.limits import BodySizeLimit
-from upwatch.web.runtime import Runtime
+from upwatch.web.runtime import PingSink, Runtime
+from upwatch.worker.celery_app import create_celery
 
 DESCRIPTION = """Uptime and heartbeat monitoring.
 
@@ -27,37 +32,45 @@ Invalid input answers 422 with one entry per field: `{"error", "detail": [{"fiel
 def create_app(
     settings: Settings,
     *,
-    run_engine: bool = True,
-    migrate: bool = True,
+    role: Literal["serve", "api"] = "serve",
     clock: Callable[[], datetime] = utc_now,
 ) -> FastAPI:
+    """``serve`` runs the embedded engine on the app's loop and migrates the database first;
+    ``api`` is the fleet's HTTP role: pings go to the broker, migrations are a separate step."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = create_engine(settings.async_database_url)
-        if migrate:
-            await upgrade_to_head(database)
         sessions = session_factory(database)
-        engine = (
-            EmbeddedEngine(settings=settings, sessions=sessions, clock=clock)
-            if run_engine
-            else None
-        )
-        app.state.runtime = Runtime(
-            settings=settings,
-            database=database,
-            sessions=sessions,
-            ping_tokens=PingTokenCache(sessions),
-            engine=engine,
-            clock=clock,
-        )
-        if engine:
-            await engine.start()
-        try:
+        async with AsyncExitStack() as stack:
+            stack.push_async_callback(database.dispose)
+            engine: EmbeddedEngine | None = None
+            celery = None
+            if role == "serve":
+                await upgrade_to_head(database)
+                engine = EmbeddedEngine(settings=settings, sessions=sessions, clock=clock)
+                await engine.start()
+                stack.push_async_callback(engine.stop)
+                pings: PingSink = engine.pings
+            else:
+                celery = create_celery(settings)
+                publisher = BatchWriter(
+                    BrokerPublisher(celery).publish_pings, name="ping-publisher"
+                )
+                flushing = asyncio.create_task(publisher.run(), name="ping-publisher")
+                stack.push_async_callback(_drain, publisher, flushing)
+                pings = publisher
+            app.state.runtime = Runtime(
+                settings=settings,
+                database=database,
+                sessions=sessions,
+                ping_tokens=PingTokenCache(sessions),
+                pings=pings,
+                engine=engine,
+                celery=celery,
+                clock=clock,
+            )
             yield
-        finally:
-            if engine:
-                await engine.stop()
-            await database.dispose()
 
     app = FastAPI(title="Upwatch", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
@@ -65,3 +78,12 @@ def create_app(
     for module in (ops, ping, monitors, incidents):
         app.include_router(module.router)
     return app
+
+
+async def _drain(publisher: BatchWriter[Any], flushing: asyncio.Task[None]) -> None:
+    """Publish the pings already accepted before the process exits."""
+    await publisher.close()
+    try:
+        await asyncio.wait_for(flushing, timeout=20)
+    except TimeoutError:
+        flushing.cancel()

@@ -10,6 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from upwatch import __version__
+from upwatch.engine.backlog import measure_backlog
 from upwatch.metrics import OPEN_INCIDENTS
 from upwatch.services.reports import count_open_incidents
 from upwatch.web.deps import RuntimeDep
@@ -50,4 +51,9 @@ async def metrics(runtime: RuntimeDep) -> Response:
             OPEN_INCIDENTS.set(await count_open_incidents(session=session))
     except Exception:
         log.warning("open incidents not counted: database unreachable")
+    if runtime.celery is not None:
+        try:
+            await asyncio.wait_for(asyncio.to_thread(measure_backlog, runtime.celery), 5)
+        except Exception:
+            log.warning("queue backlog not measured: broker unreachable")
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,6 +1,7 @@
 """Heartbeat ping intake: /ping/{token}, /start, /fail and /{exit_code}.
 
-The answer waits only for this ping's own group commit, never for checks or notifications.
+The answer waits only for this ping's own group commit (to the database in ``serve``, to the
+broker in the fleet), never for checks or notifications.
 """
 
 import asyncio
@@ -9,7 +10,8 @@ from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import PlainTextResponse
 
 from upwatch.domain.status import PingKind
-from upwatch.services.pings import PING_BODY_LIMIT, Ping, ping_body
+from upwatch.errors import StoreUnavailableError
+from upwatch.services.pings import PING_BODY_LIMIT, Ping, new_intake_id, ping_body
 from upwatch.web.deps import RuntimeDep
 
 router = APIRouter(tags=["heartbeats"])
@@ -62,11 +64,18 @@ for _path, _endpoint in (
 async def _accept(
     token: str, kind: PingKind, exit_code: int | None, request: Request, runtime: RuntimeDep
 ) -> Response:
-    monitor_id = await runtime.ping_tokens.monitor_id(token)
-    if monitor_id is None:
-        return PlainTextResponse("not found\n", status_code=status.HTTP_404_NOT_FOUND)
+    try:
+        monitor_id = await runtime.ping_tokens.monitor_id(token)
+    except StoreUnavailableError:
+        # Accept and queue: the worker resolves the token once the database is back.
+        monitor_id = None
+    else:
+        if monitor_id is None:
+            return PlainTextResponse("not found\n", status_code=status.HTTP_404_NOT_FOUND)
     body, truncated = ping_body(await _read_capped(request))
     ping = Ping(
+        intake_id=new_intake_id(),
+        token=token,
         monitor_id=monitor_id,
         received_at=runtime.clock(),
         kind=kind,
@@ -77,10 +86,8 @@ async def _accept(
         remote_addr=request.client.host if request.client else None,
         user_agent=(request.headers.get("user-agent") or "")[:300] or None,
     )
-    if runtime.engine is None:
-        return PlainTextResponse("ping intake unavailable\n", status_code=503)
     try:
-        await asyncio.wait_for(runtime.engine.pings.submit(ping), DURABLE_WRITE_TIMEOUT)
+        await asyncio.wait_for(runtime.pings.submit(ping), DURABLE_WRITE_TIMEOUT)
     except TimeoutError:
         return PlainTextResponse("could not store the ping, retry\n", status_code=503)
     message = "OK (body truncated to 10 KB)\n" if truncated else "OK\n"

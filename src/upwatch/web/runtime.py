@@ -3,13 +3,22 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
+from celery import Celery
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from upwatch.domain.targets import TargetPolicy
 from upwatch.engine.embedded import EmbeddedEngine
 from upwatch.services.ping_tokens import PingTokenCache
+from upwatch.services.pings import Ping
 from upwatch.settings import Settings
+
+
+class PingSink(Protocol):
+    """Where accepted pings go: returns once the ping is durably written or enqueued."""
+
+    async def submit(self, item: Ping) -> None: ...
 
 
 @dataclass(slots=True)
@@ -18,7 +27,9 @@ class Runtime:
     database: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     ping_tokens: PingTokenCache
+    pings: PingSink
     engine: EmbeddedEngine | None
+    celery: Celery | None
     clock: Callable[[], datetime]
 
     @property

@@ -1,0 +1,57 @@
+"""Checks and pings as broker messages: plain JSON, small, and versioned by their fields."""
+
+from datetime import datetime
+from typing import Any
+
+from upwatch.domain.monitors import parse_monitor
+from upwatch.domain.status import PingKind
+from upwatch.engine.jobs import CheckJob
+from upwatch.services.pings import Ping
+
+
+def job_to_message(job: CheckJob) -> dict[str, Any]:
+    return {
+        "monitor_id": job.monitor_id,
+        "scheduled_at": job.scheduled_at.isoformat(),
+        "spec": job.spec.model_dump(mode="json"),
+    }
+
+
+def job_from_message(message: dict[str, Any]) -> CheckJob:
+    return CheckJob(
+        monitor_id=int(message["monitor_id"]),
+        scheduled_at=datetime.fromisoformat(message["scheduled_at"]),
+        spec=parse_monitor(message["spec"]),
+    )
+
+
+def ping_to_message(ping: Ping) -> dict[str, Any]:
+    return {
+        "intake_id": ping.intake_id,
+        "token": ping.token,
+        "monitor_id": ping.monitor_id,
+        "received_at": ping.received_at.isoformat(),
+        "kind": ping.kind.value,
+        "method": ping.method,
+        "exit_code": ping.exit_code,
+        "body": ping.body,
+        "body_truncated": ping.body_truncated,
+        "remote_addr": ping.remote_addr,
+        "user_agent": ping.user_agent,
+    }
+
+
+def ping_from_message(message: dict[str, Any]) -> Ping:
+    return Ping(
+        intake_id=str(message["intake_id"]),
+        token=str(message["token"]),
+        monitor_id=message["monitor_id"],
+        received_at=datetime.fromisoformat(message["received_at"]),
+        kind=PingKind(message["kind"]),
+        method=str(message["method"]),
+        exit_code=message["exit_code"],
+        body=str(message["body"]),
+        body_truncated=bool(message["body_truncated"]),
+        remote_addr=message["remote_addr"],
+        user_agent=message["user_agent"],
+    )

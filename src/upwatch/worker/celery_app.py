@@ -1,0 +1,62 @@
+"""The Celery app, built from Settings: Redis, RabbitMQ or SQS is a settings change."""
+
+from typing import Any
+
+from celery import Celery
+from kombu.entity import Queue
+
+from upwatch.errors import ConfigurationError
+from upwatch.settings import Settings
+
+CHECKS, PINGS, NOTIFY, MAINTENANCE = "checks", "pings", "notify", "maintenance"
+QUEUES = (CHECKS, PINGS, NOTIFY, MAINTENANCE)
+TASK_RUN_CHECKS = "upwatch.checks.run"
+TASK_RECORD_PINGS = "upwatch.pings.record"
+
+
+def dead_letter_queue(queue: str) -> str:
+    return f"{queue}-dlq"
+
+
+def create_celery(settings: Settings) -> Celery:
+    if not settings.broker_url:
+        raise ConfigurationError("UPWATCH_BROKER_URL is required for the fleet roles")
+    app = Celery("upwatch", broker=settings.broker_url, set_as_current=False)
+    app.conf.update(
+        # A message is acknowledged only after its batch is stored, and a worker killed
+        # mid-batch gives it back: redelivery is safe because every write is idempotent.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        task_serializer="json",
+        accept_content=["json"],
+        task_queues=[Queue(name) for name in QUEUES],
+        task_routes={TASK_RUN_CHECKS: {"queue": CHECKS}, TASK_RECORD_PINGS: {"queue": PINGS}},
+        task_default_queue=MAINTENANCE,
+        broker_connection_retry_on_startup=True,
+        broker_connection_max_retries=None,
+        broker_transport_options=transport_options(settings),
+        broker_heartbeat=30,
+        broker_connection_timeout=4,
+        worker_hijack_root_logger=False,
+        worker_cancel_long_running_tasks_on_connection_loss=False,
+        worker_send_task_events=False,
+        task_send_sent_event=False,
+    )
+    return app
+
+
+def transport_options(settings: Settings) -> dict[str, Any]:
+    url = settings.broker_url or ""
+    if url.startswith("sqs://"):
+        return {
+            "region": settings.sqs_region,
+            "queue_name_prefix": settings.sqs_queue_prefix,
+            "visibility_timeout": settings.broker_visibility_timeout,
+            "wait_time_seconds": 10,
+            "polling_interval": 0.5,
+        }
+    if url.startswith(("redis://", "rediss://")):
+        return {"visibility_timeout": settings.broker_visibility_timeout}
+    return {}

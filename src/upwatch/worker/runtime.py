@@ -1,0 +1,103 @@
+"""What one worker process keeps for its life: an event loop, a database pool, a probe runner.
+
+Celery tasks are plain functions: an ``async def`` task is never awaited (its body silently never
+runs), so each task runs its batch on this process's own loop, made once, not per task.
+"""
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import structlog
+from sqlalchemy.exc import SQLAlchemyError
+
+from upwatch.domain.targets import TargetPolicy
+from upwatch.engine.embedded import report_events
+from upwatch.engine.jobs import CheckJob
+from upwatch.engine.runner import Runner
+from upwatch.errors import StoreUnavailableError
+from upwatch.metrics import RESULTS_WRITTEN
+from upwatch.probes.base import ProbeContext
+from upwatch.services.pings import Ping, record_pings
+from upwatch.services.results import record_results
+from upwatch.services.transitions import MonitorEvent, flap_policy
+from upwatch.settings import Settings
+from upwatch.store.database import create_engine, session_factory
+
+T = TypeVar("T")
+log = structlog.get_logger(__name__)
+STORE_ATTEMPTS = 5
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is installed wherever it builds
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
+class WorkerRuntime:
+    def __init__(self, settings: Settings) -> None:
+        self.loop = new_event_loop()
+        self._database = create_engine(settings.async_database_url)
+        self._sessions = session_factory(self._database)
+        self._flap = flap_policy(
+            threshold=settings.flap_threshold, window_seconds=settings.flap_window_seconds
+        )
+        self._context = ProbeContext(
+            policy=TargetPolicy(
+                allow_private=settings.allow_private_targets,
+                allowed_networks=tuple(settings.allowed_target_cidrs),
+            )
+        )
+        self._runner = Runner(
+            context=self._context, max_in_flight=settings.max_in_flight_probes, clock=utc_now
+        )
+
+    def run(self, work: Coroutine[Any, Any, T]) -> T:
+        return self.loop.run_until_complete(work)
+
+    async def run_checks(self, jobs: list[CheckJob]) -> int:
+        results = await self._runner.run_batch(jobs)
+
+        async def write() -> Sequence[MonitorEvent]:
+            async with self._sessions.begin() as session:
+                return await record_results(session=session, results=results, flap=self._flap)
+
+        await report_events(await self._store(write))
+        RESULTS_WRITTEN.inc(len(results))
+        return len(results)
+
+    async def record_pings(self, pings: list[Ping]) -> None:
+        async def write() -> Sequence[MonitorEvent]:
+            async with self._sessions.begin() as session:
+                return await record_pings(session=session, pings=pings, flap=self._flap)
+
+        await report_events(await self._store(write))
+
+    async def _store(self, write: Callable[[], Awaitable[T]]) -> T:
+        """Retry a write briefly, then hand the message back to the broker for a later try."""
+        delay = 0.5
+        for attempt in range(1, STORE_ATTEMPTS + 1):
+            try:
+                return await write()
+            except (SQLAlchemyError, OSError) as exc:
+                if attempt == STORE_ATTEMPTS:
+                    raise StoreUnavailableError(f"database write failed: {exc}") from exc
+                log.warning("database write failed; retrying", attempt=attempt, error=str(exc))
+                await asyncio.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.run(self._context.aclose())
+            self.run(self._database.dispose())
+        self.loop.close()
