@@ -1,6 +1,7 @@
 """The Celery app, built from Settings: Redis, RabbitMQ or SQS is a settings change."""
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from celery import Celery
 from kombu.entity import Queue
@@ -12,6 +13,7 @@ CHECKS, PINGS, NOTIFY, MAINTENANCE = "checks", "pings", "notify", "maintenance"
 QUEUES = (CHECKS, PINGS, NOTIFY, MAINTENANCE)
 TASK_RUN_CHECKS = "upwatch.checks.run"
 TASK_RECORD_PINGS = "upwatch.pings.record"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def dead_letter_queue(queue: str) -> str:
@@ -50,7 +52,10 @@ def create_celery(settings: Settings) -> Celery:
 def transport_options(settings: Settings) -> dict[str, Any]:
     url = settings.broker_url or ""
     if url.startswith("sqs://"):
+        host = urlsplit(url).hostname
         return {
+            # An SQS endpoint on loopback is a local emulator, which speaks plain HTTP.
+            "is_secure": host not in LOOPBACK_HOSTS,
             "region": settings.sqs_region,
             "queue_name_prefix": settings.sqs_queue_prefix,
             "visibility_timeout": settings.broker_visibility_timeout,
