@@ -91,3 +91,6 @@ async def database(database_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def sessions(database: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return session_factory(database)
+
+
+pytest_plugins = ["tests.brokers"]

@@ -28,7 +28,14 @@ class Fleet:
 
     def start(self, name: str, *command: str) -> subprocess.Popen[bytes]:
         with (self.logs / f"{name}.log").open("ab") as sink:
-            process = subprocess.Popen([*UPWATCH, *command], env=self.env, stdout=sink, stderr=sink)
+            # A session of its own, so a kill reaches the role's child processes too.
+            process = subprocess.Popen(
+                [*UPWATCH, *command],
+                env=self.env,
+                stdout=sink,
+                stderr=sink,
+                start_new_session=True,
+            )
         self.processes[name] = process
         return process
 
@@ -45,6 +52,22 @@ class Fleet:
         if process.poll() is None:
             process.send_signal(signum)
         return process.wait(timeout=timeout)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL the role and every process it started, as a crashed host would."""
+        process = self.processes[name]
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+    def leader(self) -> str | None:
+        leaders = [
+            name
+            for name, process in self.processes.items()
+            if name.startswith("scheduler")
+            and process.poll() is None
+            and "this scheduler leads" in self.log(name)
+        ]
+        return leaders[-1] if leaders else None
 
     def start_api(self) -> None:
         port = free_port()

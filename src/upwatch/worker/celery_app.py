@@ -4,7 +4,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from celery import Celery
-from kombu.entity import Queue
+from kombu.entity import Exchange, Queue
 
 from upwatch.errors import ConfigurationError
 from upwatch.settings import Settings
@@ -20,6 +20,11 @@ def dead_letter_queue(queue: str) -> str:
     return f"{queue}-dlq"
 
 
+def work_queue(name: str) -> Queue:
+    """A queue with a direct exchange of its own: a message lands in exactly one queue."""
+    return Queue(name, Exchange(name, type="direct"), routing_key=name)
+
+
 def create_celery(settings: Settings) -> Celery:
     if not settings.broker_url:
         raise ConfigurationError("UPWATCH_BROKER_URL is required for the fleet roles")
@@ -33,7 +38,7 @@ def create_celery(settings: Settings) -> Celery:
         task_ignore_result=True,
         task_serializer="json",
         accept_content=["json"],
-        task_queues=[Queue(name) for name in QUEUES],
+        task_queues=[work_queue(name) for name in QUEUES],
         task_routes={TASK_RUN_CHECKS: {"queue": CHECKS}, TASK_RECORD_PINGS: {"queue": PINGS}},
         task_default_queue=MAINTENANCE,
         broker_connection_retry_on_startup=True,
@@ -63,5 +68,11 @@ def transport_options(settings: Settings) -> dict[str, Any]:
             "polling_interval": 0.5,
         }
     if url.startswith(("redis://", "rediss://")):
-        return {"visibility_timeout": settings.broker_visibility_timeout}
+        return {
+            "visibility_timeout": settings.broker_visibility_timeout,
+            # kombu sweeps for messages a dead worker held only every 10th call of a 10 s
+            # timer by default; sweep every 5 s so they return soon after the timeout.
+            "unacked_restore_interval": 5,
+            "unacked_restore_throttle": 1,
+        }
     return {}
