@@ -6,7 +6,11 @@ UPWATCH_HOST ?= 127.0.0.1
 UPWATCH_PORT ?= 8000
 export UPWATCH_HOST UPWATCH_PORT
 
-.PHONY: run test lint format install clean
+FLEET_DATABASE ?= upwatch
+FLEET_POSTGRES ?= postgresql://postgres@127.0.0.1:5432
+FLEET_BROKER ?= redis://127.0.0.1:6379/0
+
+.PHONY: run test lint format install clean fleet
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +25,15 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# api + 2 schedulers + 2 workers on the local PostgreSQL and Redis; Ctrl-C stops them all.
+fleet: $(STAMP)
+	psql "$(FLEET_POSTGRES)/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$(FLEET_DATABASE)'" | grep -q 1 \
+		|| psql "$(FLEET_POSTGRES)/postgres" -c 'CREATE DATABASE "$(FLEET_DATABASE)"'
+	UPWATCH_DATABASE_URL=$(FLEET_POSTGRES)/$(FLEET_DATABASE) $(BIN)/upwatch db upgrade
+	UPWATCH_BIN=$(abspath $(BIN)) UPWATCH_DATABASE_URL=$(FLEET_POSTGRES)/$(FLEET_DATABASE) \
+		UPWATCH_BROKER_URL=$(FLEET_BROKER) UPWATCH_LOG_FORMAT=console \
+		$(BIN)/honcho -f Procfile.fleet start
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

@@ -1,5 +1,6 @@
 """Real brokers for the fleet tests: Redis and RabbitMQ on this machine, SQS from moto."""
 
+import os
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -12,7 +13,8 @@ from tests.e2e.conftest import free_port
 
 @pytest.fixture
 def redis_broker() -> Iterator[str]:
-    db = 9
+    # A database per test process, so two test runs on this machine never share queues.
+    db = 1 + os.getpid() % 15
     client = redis.Redis(host="127.0.0.1", port=6379, db=db)
     client.flushdb()
     yield f"redis://127.0.0.1:6379/{db}"

@@ -1,6 +1,7 @@
 """The ``upwatch`` command line."""
 
 import asyncio
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -149,7 +150,7 @@ def worker(
             f"--loglevel={settings.log_level.upper()}",
             "--without-gossip",
             "--without-mingle",
-            "--hostname=upwatch@%h",
+            f"--hostname=upwatch-{os.getpid()}@%h",
         ]
     )
 

@@ -1,5 +1,6 @@
 """Celery tasks: thin, idempotent, each taking a batch. Failures past retrying are dead-lettered."""
 
+import time
 from typing import Any
 
 import structlog
@@ -51,7 +52,13 @@ class BatchTask(Task):
     ) -> None:
         queue = (self.request.delivery_info or {}).get("routing_key") or "unknown"
         dead_letters = dead_letter_queue(queue)
-        self.app.send_task(self.name, args=args, kwargs=kwargs, queue=dead_letters)
+        self.app.send_task(
+            self.name,
+            args=args,
+            kwargs=kwargs,
+            queue=dead_letters,
+            headers={"enqueued_at": time.time()},
+        )
         DEAD_LETTERED.labels(queue).inc()
         log.error("message dead-lettered", task=self.name, queue=dead_letters, error=repr(exc))
 
