@@ -7,7 +7,6 @@ from pydantic import ValidationError
 
 from upwatch.domain.monitors import MonitorSpec, parse_monitor
 from upwatch.domain.status import Outcome
-from upwatch.domain.targets import TargetPolicy
 from upwatch.engine.jobs import CheckJob
 from upwatch.engine.runner import Runner
 from upwatch.errors import ConfigurationError
@@ -31,12 +30,7 @@ async def run_checks_once(
     *, settings: Settings, file: Path | None, url: str | None
 ) -> tuple[list[str], bool]:
     specs = [spec for spec in _specs(file, url) if spec.kind != "heartbeat"]
-    context = ProbeContext(
-        policy=TargetPolicy(
-            allow_private=settings.allow_private_targets,
-            allowed_networks=tuple(settings.allowed_target_cidrs),
-        )
-    )
+    context = ProbeContext(policy=settings.target_policy)
     now = datetime.now(UTC)
     runner = Runner(
         context=context,

@@ -228,7 +228,6 @@ def monitors_import(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
 ) -> None:
     """Create or update (matched by name) every monitor in FILE; all or nothing."""
-    from upwatch.domain.targets import TargetPolicy
     from upwatch.engine.embedded import utc_now
     from upwatch.monitor_files import load_monitor_file
     from upwatch.services import monitors
@@ -239,10 +238,7 @@ def monitors_import(
         specs = load_monitor_file(file)
     except ConfigurationError as exc:
         _fail(str(exc))
-    policy = TargetPolicy(
-        allow_private=settings.allow_private_targets,
-        allowed_networks=tuple(settings.allowed_target_cidrs),
-    )
+    policy = settings.target_policy
 
     async def apply(session: AsyncSession) -> tuple[int, int]:
         created = updated = 0

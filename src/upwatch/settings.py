@@ -1,5 +1,6 @@
 """All of Upwatch's settings, read from ``UPWATCH_*`` environment variables."""
 
+from datetime import timedelta
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
@@ -8,6 +9,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from upwatch.domain.state import FlapPolicy
+from upwatch.domain.targets import TargetPolicy
 from upwatch.store.urls import to_async_url
 
 
@@ -82,6 +85,19 @@ class Settings(BaseSettings):
         if self.database_url:
             return to_async_url(self.database_url)
         return f"sqlite+aiosqlite:///{(self.data_dir / 'upwatch.db').resolve()}"
+
+    @property
+    def target_policy(self) -> TargetPolicy:
+        return TargetPolicy(
+            allow_private=self.allow_private_targets,
+            allowed_networks=tuple(self.allowed_target_cidrs),
+        )
+
+    @property
+    def flap_policy(self) -> FlapPolicy:
+        return FlapPolicy(
+            threshold=self.flap_threshold, window=timedelta(seconds=self.flap_window_seconds)
+        )
 
     @property
     def is_sqlite(self) -> bool:

@@ -9,7 +9,6 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from upwatch.domain.results import CheckResult
-from upwatch.domain.targets import TargetPolicy
 from upwatch.engine.batching import BatchWriter
 from upwatch.engine.jobs import CheckJob
 from upwatch.engine.runner import Runner
@@ -18,7 +17,7 @@ from upwatch.metrics import PINGS_RECEIVED, RESULTS_WRITTEN, STATUS_CHANGES
 from upwatch.probes.base import ProbeContext
 from upwatch.services.pings import Ping, record_pings
 from upwatch.services.results import record_results
-from upwatch.services.transitions import MonitorEvent, flap_policy
+from upwatch.services.transitions import MonitorEvent
 from upwatch.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -56,16 +55,9 @@ class EmbeddedEngine:
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._sessions = sessions
-        self._flap = flap_policy(
-            threshold=settings.flap_threshold, window_seconds=settings.flap_window_seconds
-        )
+        self._flap = settings.flap_policy
         self._batches: asyncio.Queue[list[CheckJob]] = asyncio.Queue()
-        self._context = ProbeContext(
-            policy=TargetPolicy(
-                allow_private=settings.allow_private_targets,
-                allowed_networks=tuple(settings.allowed_target_cidrs),
-            )
-        )
+        self._context = ProbeContext(policy=settings.target_policy)
         self._runner = Runner(
             context=self._context, max_in_flight=settings.max_in_flight_probes, clock=clock
         )

@@ -10,7 +10,6 @@ from upwatch.engine.embedded import report_events, utc_now
 from upwatch.engine.leader import Leadership
 from upwatch.engine.scheduler import Scheduler
 from upwatch.metrics import SCHEDULER_LEADER
-from upwatch.services.transitions import flap_policy
 from upwatch.settings import Settings
 from upwatch.store.database import create_engine, session_factory
 from upwatch.worker.celery_app import create_celery
@@ -26,9 +25,7 @@ async def run_scheduler_role(settings: Settings, stop: asyncio.Event) -> None:
         sessions=session_factory(database),
         dispatch=publisher.publish_checks,
         on_events=report_events,
-        flap=flap_policy(
-            threshold=settings.flap_threshold, window_seconds=settings.flap_window_seconds
-        ),
+        flap=settings.flap_policy,
         clock=utc_now,
         batch_size=settings.dispatch_batch_size,
         tick_seconds=settings.scheduler_tick_seconds,

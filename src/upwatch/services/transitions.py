@@ -1,7 +1,7 @@
 """One place where an outcome changes a stored monitor: status, cause and incidents."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -21,10 +21,6 @@ class MonitorEvent:
     monitor_name: str
     transition: Transition
     incident_id: int | None
-
-
-def flap_policy(*, threshold: int, window_seconds: int) -> FlapPolicy:
-    return FlapPolicy(threshold=threshold, window=timedelta(seconds=window_seconds))
 
 
 async def apply_to_monitor(

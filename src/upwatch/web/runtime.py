@@ -34,10 +34,7 @@ class Runtime:
 
     @property
     def target_policy(self) -> TargetPolicy:
-        return TargetPolicy(
-            allow_private=self.settings.allow_private_targets,
-            allowed_networks=tuple(self.settings.allowed_target_cidrs),
-        )
+        return self.settings.target_policy
 
     def ping_url(self, token: str) -> str:
         base = self.settings.public_url or f"http://{self.settings.host}:{self.settings.port}"

@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 import structlog
 from sqlalchemy.exc import SQLAlchemyError
 
-from upwatch.domain.targets import TargetPolicy
 from upwatch.engine.embedded import report_events
 from upwatch.engine.jobs import CheckJob
 from upwatch.engine.runner import Runner
@@ -22,7 +21,7 @@ from upwatch.metrics import RESULTS_WRITTEN
 from upwatch.probes.base import ProbeContext
 from upwatch.services.pings import Ping, record_pings
 from upwatch.services.results import record_results
-from upwatch.services.transitions import MonitorEvent, flap_policy
+from upwatch.services.transitions import MonitorEvent
 from upwatch.settings import Settings
 from upwatch.store.database import create_engine, session_factory
 
@@ -48,15 +47,8 @@ class WorkerRuntime:
         self.loop = new_event_loop()
         self._database = create_engine(settings.async_database_url)
         self._sessions = session_factory(self._database)
-        self._flap = flap_policy(
-            threshold=settings.flap_threshold, window_seconds=settings.flap_window_seconds
-        )
-        self._context = ProbeContext(
-            policy=TargetPolicy(
-                allow_private=settings.allow_private_targets,
-                allowed_networks=tuple(settings.allowed_target_cidrs),
-            )
-        )
+        self._flap = settings.flap_policy
+        self._context = ProbeContext(policy=settings.target_policy)
         self._runner = Runner(
             context=self._context, max_in_flight=settings.max_in_flight_probes, clock=utc_now
         )
