@@ -93,4 +93,4 @@ def sessions(database: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return session_factory(database)
 
 
-pytest_plugins = ["tests.brokers"]
+pytest_plugins = ["tests.brokers", "tests.receivers"]

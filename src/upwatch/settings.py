@@ -66,7 +66,18 @@ class Settings(BaseSettings):
         1_048_576, ge=1024, description="Largest request body the HTTP server accepts."
     )
     secret_key: SecretStr | None = Field(
-        None, description="Key for signing and encryption; required outside `serve`."
+        None,
+        description="Key that seals channel secrets; default is a key made once in the data dir.",
+    )
+    smtp_host: str = Field("localhost", description="SMTP server for e-mail channels.")
+    smtp_port: int = Field(25, ge=1, le=65535, description="SMTP server port.")
+    smtp_username: str | None = Field(None, description="SMTP user, if the server needs one.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password.")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_use_tls: bool = Field(False, description="Speak TLS from the first byte (port 465).")
+    smtp_from: str = Field("upwatch@localhost", description="Sender address of e-mails.")
+    sns_endpoint_url: str | None = Field(
+        None, description="Another SNS endpoint than AWS's (a local emulator)."
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "console"] = Field(

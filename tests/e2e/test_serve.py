@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -9,6 +10,8 @@ import pytest
 from aiohttp import web
 
 from tests.e2e.conftest import Upwatch, free_port
+from tests.receivers import Receiver
+from upwatch.notifiers.webhook_signature import verify_signature
 
 pytestmark = pytest.mark.e2e
 INTERVAL, RETRIES, TIMEOUT = 10, 0, 2
@@ -114,3 +117,59 @@ async def test_heartbeat_stays_up_while_pinged_and_goes_down_after_period_plus_g
         assert time.monotonic() - last_ping >= period + grace - 1
         assert (await api.get(f"{ping_url}/0")).status_code == 200
         assert await status_is("up")
+
+
+async def test_an_outage_sends_one_signed_alert_per_channel_and_one_recovery(
+    upwatch: Upwatch, receiver: Receiver
+) -> None:
+    port = free_port()
+    secret = "an-end-to-end-webhook-secret"
+    async with upwatch.client(await token_of(upwatch)) as api:
+        channel = await api.post(
+            "/api/v1/channels",
+            json={"name": "ops", "kind": "webhook", "url": receiver.url("/hook"), "secret": secret},
+        )
+        assert channel.status_code == 201, channel.text
+        async with target(port):
+            created = await api.post(
+                "/api/v1/monitors",
+                json={
+                    "name": "shop",
+                    "kind": "http",
+                    "url": f"http://127.0.0.1:{port}/health",
+                    "interval": INTERVAL,
+                    "timeout": TIMEOUT,
+                    "channels": [channel.json()["id"]],
+                },
+            )
+            url = f"/api/v1/monitors/{created.json()['id']}"
+
+            async def status_is(expected: str) -> bool:
+                return bool((await api.get(url)).json()["status"] == expected)
+
+            await wait_for(lambda: status_is("up"), within=10, what="up")
+
+        async def alerts(count: int) -> bool:
+            return len(receiver.requests) >= count
+
+        await wait_for(lambda: alerts(1), within=DOWN_WITHIN + 3, what="alerted")
+        async with target(port):
+            await wait_for(lambda: alerts(2), within=INTERVAL + 8, what="told of recovery")
+        await asyncio.sleep(2)
+
+        events = [json.loads(r.body) for r in receiver.requests]
+        assert [e["event"] for e in events] == ["down", "up"]
+        assert events[0]["monitor"]["name"] == "shop"
+        assert events[1]["downtime_seconds"] > 0
+        assert all(
+            verify_signature(
+                secret,
+                r.headers["X-Upwatch-Timestamp"],
+                r.body,
+                r.headers["X-Upwatch-Signature"],
+                now=time.time(),
+            )
+            for r in receiver.requests
+        )
+        log = (await api.get("/api/v1/deliveries")).json()["items"]
+        assert [(d["event"], d["status"]) for d in log] == [("up", "sent"), ("down", "sent")]

@@ -6,8 +6,8 @@ from urllib.parse import parse_qs
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from tests.notifiers.conftest import Receiver
 from tests.notifiers.messages import grouped, notification
+from tests.receivers import Receiver
 from upwatch.domain.notifications import EventKind
 from upwatch.notifiers.apprise import AppriseChannel, AppriseNotifier
 from upwatch.notifiers.base import NotifyContext

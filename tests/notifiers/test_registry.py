@@ -5,8 +5,8 @@ from typing import Any, get_args
 import pytest
 from pydantic import ValidationError
 
-from tests.notifiers.conftest import Receiver
 from tests.notifiers.messages import notification
+from tests.receivers import Receiver
 from upwatch.notifiers.base import NotifyContext
 from upwatch.notifiers.registry import CHANNEL_MODELS, NOTIFIERS, notifier_for, parse_channel, send
 

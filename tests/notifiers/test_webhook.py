@@ -7,8 +7,9 @@ import pytest
 from pydantic import ValidationError
 
 from tests.conftest import Clock
-from tests.notifiers.conftest import FAST_TIMEOUT, Receiver
+from tests.notifiers.conftest import FAST_TIMEOUT
 from tests.notifiers.messages import grouped, notification
+from tests.receivers import Receiver
 from upwatch.domain.notifications import EventKind
 from upwatch.domain.targets import TargetPolicy
 from upwatch.notifiers.base import NotifyContext

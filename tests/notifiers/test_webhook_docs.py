@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Clock
-from tests.notifiers.conftest import Received, Receiver
 from tests.notifiers.messages import notification
+from tests.receivers import Received, Receiver
 from upwatch.notifiers.base import NotifyContext
 from upwatch.notifiers.payload import PAYLOAD_VERSION
 from upwatch.notifiers.webhook import WebhookChannel, WebhookNotifier

@@ -1,7 +1,7 @@
 """Monitor configuration: one typed, validated model per kind, discriminated by ``kind``."""
 
 import re
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal, Self, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cronsim import CronSim, CronSimError
@@ -39,6 +39,9 @@ class MonitorBase(_Strict):
     retries: int = Field(0, ge=0, le=20, description="Failures tolerated before DOWN.")
     tags: list[Annotated[Trimmed, Field(min_length=1, max_length=64)]] = Field(default_factory=list)
     paused: bool = False
+    channels: list[Annotated[int, Field(ge=1)]] = Field(
+        default_factory=list, description="Ids of the notification channels to alert."
+    )
 
     @field_validator("timeout")
     @classmethod
@@ -251,6 +254,10 @@ MonitorSpec = Annotated[
     HttpMonitor | TcpMonitor | DnsMonitor | TlsMonitor | HeartbeatMonitor,
     Field(discriminator="kind"),
 ]
+MONITOR_KINDS = frozenset(
+    get_args(model.model_fields["kind"].annotation)[0]
+    for model in (HttpMonitor, TcpMonitor, DnsMonitor, TlsMonitor, HeartbeatMonitor)
+)
 MONITOR_SPEC: TypeAdapter[MonitorSpec] = TypeAdapter(MonitorSpec)
 COMMON_FIELDS = frozenset(MonitorBase.model_fields) | {"kind"}
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from upwatch.domain.results import CheckResult
 from upwatch.engine.batching import BatchWriter
 from upwatch.engine.jobs import CheckJob
+from upwatch.engine.notify import delivery_loop_for
 from upwatch.engine.runner import Runner
 from upwatch.engine.scheduler import Scheduler
 from upwatch.metrics import PINGS_RECEIVED, RESULTS_WRITTEN, STATUS_CHANGES
@@ -72,6 +73,7 @@ class EmbeddedEngine:
         )
         self._results = BatchWriter(self._write_results, name="results", max_delay=0.2)
         self.pings = BatchWriter(self._write_pings, name="pings", max_delay=0.005)
+        self._deliveries = delivery_loop_for(settings, sessions, clock)
         self._writers: list[asyncio.Task[None]] = []
         self._loops: list[asyncio.Task[None]] = []
 
@@ -82,6 +84,7 @@ class EmbeddedEngine:
         ]
         self._loops = [
             asyncio.create_task(self.scheduler.run_forever(), name="scheduler"),
+            asyncio.create_task(self._deliveries.run_forever(), name="deliveries"),
             *(
                 asyncio.create_task(self._consume(), name=f"runner-{n}")
                 for n in range(RUNNER_TASKS)
@@ -103,6 +106,7 @@ class EmbeddedEngine:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self._context.aclose()
+        await self._deliveries.aclose()
 
     async def _consume(self) -> None:
         while True:

@@ -8,6 +8,7 @@ import structlog
 from upwatch.engine.broker import BrokerPublisher
 from upwatch.engine.embedded import report_events, utc_now
 from upwatch.engine.leader import Leadership
+from upwatch.engine.notify import delivery_loop_for
 from upwatch.engine.scheduler import Scheduler
 from upwatch.metrics import SCHEDULER_LEADER
 from upwatch.settings import Settings
@@ -31,6 +32,9 @@ async def run_scheduler_role(settings: Settings, stop: asyncio.Event) -> None:
         tick_seconds=settings.scheduler_tick_seconds,
     )
     leadership = Leadership(database)
+    # Claims skip locked rows, so every scheduler may send: the outbox needs no leader.
+    deliveries = delivery_loop_for(settings, session_factory(database), utc_now)
+    sending = asyncio.create_task(deliveries.run_forever(), name="deliveries")
     try:
         while not stop.is_set():
             pause = await _lead_once(scheduler, leadership)
@@ -42,6 +46,9 @@ async def run_scheduler_role(settings: Settings, stop: asyncio.Event) -> None:
         with contextlib.suppress(Exception):
             await leadership.release()
         SCHEDULER_LEADER.set(0)
+        sending.cancel()
+        await asyncio.gather(sending, return_exceptions=True)
+        await deliveries.aclose()
         await database.dispose()
         log.info("scheduler stopped")
 

@@ -93,7 +93,7 @@ async def _locate(session: AsyncSession, pings: Sequence[Ping]) -> list[tuple[Pi
                 MonitorRow.ping_token.in_(unresolved)
             )
         )
-        by_token = {token: monitor_id for token, monitor_id in found.tuples() if token}
+        by_token = {token: monitor_id for token, monitor_id in found if token}
     located = []
     for ping in pings:
         monitor_id = ping.monitor_id if ping.monitor_id is not None else by_token.get(ping.token)

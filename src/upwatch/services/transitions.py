@@ -4,11 +4,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from upwatch.domain.state import FlapPolicy, Transition, apply_outcome
 from upwatch.domain.status import Outcome
+from upwatch.services.alerts import alert_event, queue_alerts
 from upwatch.store.monitors import state_of, write_state
 from upwatch.store.tables import IncidentRow, MonitorRow
 
@@ -51,28 +52,28 @@ async def apply_to_monitor(
         return None
     if transition.status_changed:
         row.status_changed_at = at
-    incident_id = None
+    incident: IncidentRow | None = None
     if transition.opens_incident:
         incident = IncidentRow(monitor_id=row.id, opened_at=at, cause=row.pending_cause or cause)
         session.add(incident)
         await session.flush()
-        incident_id = incident.id
     elif transition.resolves_incident:
-        incident_id = await resolve_open_incident(session=session, monitor_id=row.id, at=at)
-    return MonitorEvent(row.id, row.name, transition, incident_id)
+        incident = await resolve_open_incident(session=session, monitor_id=row.id, at=at)
+    event = alert_event(transition)
+    if incident is not None and event is not None:
+        await queue_alerts(session=session, monitor=row, incident=incident, event=event)
+    return MonitorEvent(row.id, row.name, transition, incident.id if incident else None)
 
 
 async def resolve_open_incident(
     *, session: AsyncSession, monitor_id: int, at: datetime
-) -> int | None:
-    incident_id: int | None = await session.scalar(
-        select(IncidentRow.id)
+) -> IncidentRow | None:
+    incident = await session.scalar(
+        select(IncidentRow)
         .where(IncidentRow.monitor_id == monitor_id, IncidentRow.resolved_at.is_(None))
         .order_by(IncidentRow.opened_at.desc())
         .limit(1)
     )
-    if incident_id is not None:
-        await session.execute(
-            update(IncidentRow).where(IncidentRow.id == incident_id).values(resolved_at=at)
-        )
-    return incident_id
+    if incident is not None:
+        incident.resolved_at = at
+    return incident

@@ -28,6 +28,7 @@ def spec_of(row: MonitorRow) -> MonitorSpec:
             "retries": row.retries,
             "tags": row.tags,
             "paused": row.paused,
+            "channels": row.channel_ids,
         }
     )
 
@@ -40,6 +41,7 @@ def write_spec(row: MonitorRow, spec: MonitorSpec) -> None:
     row.retries = spec.retries
     row.tags = list(spec.tags)
     row.paused = spec.paused
+    row.channel_ids = list(spec.channels)
     row.config = kind_fields(spec)
 
 

@@ -17,7 +17,7 @@ from upwatch.settings import Settings
 from upwatch.store.database import create_engine, session_factory
 from upwatch.store.migrate import upgrade_to_head
 from upwatch.web import errors, ops, ping
-from upwatch.web.api import incidents, monitors
+from upwatch.web.api import channels, incidents, monitors
 from upwatch.web.limits import BodySizeLimit
 from upwatch.web.runtime import PingSink, Runtime
 from upwatch.worker.celery_app import create_celery
@@ -75,7 +75,7 @@ def create_app(
     app = FastAPI(title="Upwatch", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
     errors.install(app)
-    for module in (ops, ping, monitors, incidents):
+    for module in (ops, ping, monitors, incidents, channels):
         app.include_router(module.router)
     return app
 

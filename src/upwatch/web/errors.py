@@ -8,9 +8,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from upwatch.domain.monitors import MONITOR_KINDS
 from upwatch.errors import NotFoundError, ValidationFailedError
+from upwatch.notifiers.registry import CHANNEL_MODELS
 
-_UNION_TAGS = frozenset({"http", "tcp", "dns", "tls", "heartbeat"})
+# Pydantic puts the discriminator's value first in the path of a tagged union; users never
+# wrote it, so it is left out.
+_UNION_TAGS = MONITOR_KINDS | frozenset(CHANNEL_MODELS)
 _TAG_ERRORS = frozenset({"union_tag_invalid", "union_tag_not_found"})
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Query, Response, status
 from upwatch.domain.monitors import MonitorSpec, parse_monitor
 from upwatch.domain.status import MonitorStatus
 from upwatch.services import monitors, reports
+from upwatch.services.channels import ensure_channels_exist
 from upwatch.services.targets import ensure_allowed_targets
 from upwatch.store.monitors import spec_of
 from upwatch.store.tables import MonitorRow
@@ -56,6 +57,7 @@ async def create_monitor(
     spec: MonitorBody, runtime: RuntimeDep, session: SessionDep
 ) -> dict[str, Any]:
     await ensure_allowed_targets(spec, runtime.target_policy)
+    await ensure_channels_exist(session=session, channel_ids=spec.channels)
     row = await monitors.create_monitor(session=session, spec=spec, now=runtime.clock())
     await session.commit()
     _changed(runtime)
@@ -90,6 +92,7 @@ async def _update(
     runtime: Runtime, session: SessionDep, monitor_id: int, spec: MonitorSpec
 ) -> dict[str, Any]:
     await ensure_allowed_targets(spec, runtime.target_policy)
+    await ensure_channels_exist(session=session, channel_ids=spec.channels)
     old = await monitors.get_monitor(session=session, monitor_id=monitor_id)
     old_token = old.ping_token
     row = await monitors.update_monitor(

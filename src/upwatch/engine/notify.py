@@ -1,0 +1,102 @@
+"""The delivery loop: send what the outbox holds, concurrently, without blocking the engine."""
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from upwatch.domain.notifications import Delivery
+from upwatch.notifiers.base import NotifyContext, SmtpOptions
+from upwatch.notifiers.registry import send
+from upwatch.notifiers.secrets import SecretBox
+from upwatch.secret_key import secret_key_for
+from upwatch.services.deliveries import DueDelivery, claim_due, record_outcome
+from upwatch.settings import Settings
+
+log = structlog.get_logger(__name__)
+BATCH = 100
+
+
+class DeliveryLoop:
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        secrets: SecretBox,
+        context: NotifyContext,
+        clock: Callable[[], datetime],
+        tick_seconds: float = 1.0,
+    ) -> None:
+        self._sessions = sessions
+        self._secrets = secrets
+        self._context = context
+        self._clock = clock
+        self._tick = tick_seconds
+
+    async def run_once(self) -> int:
+        async with self._sessions.begin() as session:
+            due = await claim_due(session=session, now=self._clock(), limit=BATCH)
+        if not due:
+            return 0
+        # One slow or broken channel never holds up the others: each send is bounded alone.
+        outcomes = await asyncio.gather(*(self._send(item) for item in due))
+        async with self._sessions.begin() as session:
+            for item, outcome in zip(due, outcomes, strict=True):
+                await record_outcome(
+                    session=session,
+                    delivery_id=item.delivery_id,
+                    outcome=outcome,
+                    now=self._clock(),
+                )
+        return len(due)
+
+    async def _send(self, item: DueDelivery) -> Delivery:
+        try:
+            channel = self._secrets.open(item.sealed_channel)
+            async with asyncio.timeout(self._context.timeout_seconds + 5):
+                return await send(channel, item.message, self._context)
+        except Exception as exc:
+            log.exception("delivery failed", delivery_id=item.delivery_id)
+            return Delivery.failed(f"{type(exc).__name__}: {exc}", permanent=False, duration_ms=0.0)
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                sent = await self.run_once()
+            except Exception:
+                log.exception("delivery pass failed; trying again")
+                sent = 0
+            if sent < BATCH:
+                await asyncio.sleep(self._tick)
+
+    async def aclose(self) -> None:
+        await self._context.aclose()
+
+
+def notify_context_for(settings: Settings) -> NotifyContext:
+    return NotifyContext(
+        smtp=SmtpOptions(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            username=settings.smtp_username,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            starttls=settings.smtp_starttls,
+            use_tls=settings.smtp_use_tls,
+            from_address=settings.smtp_from,
+        ),
+        target_policy=settings.target_policy,
+        sns_endpoint_url=settings.sns_endpoint_url,
+    )
+
+
+def delivery_loop_for(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], clock: Callable[[], datetime]
+) -> DeliveryLoop:
+    return DeliveryLoop(
+        sessions=sessions,
+        secrets=SecretBox(secret_key_for(settings)),
+        context=notify_context_for(settings),
+        clock=clock,
+    )
