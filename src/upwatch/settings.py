@@ -98,6 +98,11 @@ class Settings(BaseSettings):
         return f"sqlite+aiosqlite:///{(self.data_dir / 'upwatch.db').resolve()}"
 
     @property
+    def base_url(self) -> str:
+        """Where people reach this Upwatch: for ping URLs and links in alerts."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
     def target_policy(self) -> TargetPolicy:
         return TargetPolicy(
             allow_private=self.allow_private_targets,

@@ -4,6 +4,8 @@ from tests.factories import check_result, http_spec
 from tests.web.conftest import Api
 from upwatch.domain.state import FlapPolicy
 from upwatch.domain.status import Outcome
+from upwatch.secret_key import secret_key_for
+from upwatch.services.incidents import acknowledge_signature
 from upwatch.services.monitors import create_monitor
 from upwatch.services.results import record_results
 
@@ -46,7 +48,8 @@ async def test_incidents_listing_filters_and_detail(api: Api) -> None:
     assert other.json()["total"] == 0
 
     detail = await api.client.get(f"/api/v1/incidents/{oldest['id']}", headers=headers)
-    assert detail.json() == oldest
+    assert {k: v for k, v in detail.json().items() if k != "timeline"} == oldest
+    assert [e["kind"] for e in detail.json()["timeline"]] == ["opened", "resolved"]
     assert (await api.client.get("/api/v1/incidents/999", headers=headers)).status_code == 404
 
 
@@ -76,3 +79,40 @@ async def test_results_by_range_with_pages_and_the_summary(api: Api) -> None:
     assert day["latency_ms"]["p50"] == 30.0
     assert 48.0 <= day["latency_ms"]["p99"] <= 50.0
     assert summary["status"] == "down"
+
+
+async def test_acknowledge_notes_and_the_timeline(api: Api) -> None:
+    headers = await api.token()
+    await _history(api)
+    newest = (await api.client.get("/api/v1/incidents", headers=headers)).json()["items"][0]
+    url = f"/api/v1/incidents/{newest['id']}"
+
+    acknowledged = await api.client.post(f"{url}/acknowledge", headers=headers)
+    assert acknowledged.json()["acknowledged_by"] == "token test"
+    again = await api.client.post(f"{url}/acknowledge", headers=headers)
+    assert again.json()["acknowledged_at"] == acknowledged.json()["acknowledged_at"]
+    note = await api.client.post(f"{url}/notes", json={"text": "rolling back"}, headers=headers)
+    assert note.status_code == 201
+    empty = await api.client.post(f"{url}/notes", json={"text": ""}, headers=headers)
+    assert (empty.status_code, empty.json()["detail"][0]["field"]) == (422, "text")
+
+    timeline = (await api.client.get(url, headers=headers)).json()["timeline"]
+    assert [entry["kind"] for entry in timeline] == ["opened", "acknowledged", "note"]
+    assert timeline[2]["detail"] == {"author": "token test", "text": "rolling back"}
+
+
+async def test_the_one_click_link_acknowledges_only_with_a_valid_signature(api: Api) -> None:
+    headers = await api.token()
+    await _history(api)
+    incident_id = (await api.client.get("/api/v1/incidents", headers=headers)).json()["items"][0][
+        "id"
+    ]
+    forged = await api.client.get(f"/ack/{incident_id}/{'0' * 32}")
+    assert forged.status_code == 403
+    signature = acknowledge_signature(secret_key_for(api.runtime.settings), incident_id)
+    other = await api.client.get(f"/ack/{incident_id - 1}/{signature}")
+    assert other.status_code == 403
+    clicked = await api.client.get(f"/ack/{incident_id}/{signature}")
+    assert clicked.status_code == 200
+    detail = (await api.client.get(f"/api/v1/incidents/{incident_id}", headers=headers)).json()
+    assert detail["acknowledged_by"] == "one-click link"

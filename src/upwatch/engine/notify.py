@@ -7,12 +7,13 @@ from datetime import datetime
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from upwatch.domain.notifications import Delivery
+from upwatch.domain.notifications import Delivery, Links, Notification
 from upwatch.notifiers.base import NotifyContext, SmtpOptions
 from upwatch.notifiers.registry import send
 from upwatch.notifiers.secrets import SecretBox
 from upwatch.secret_key import secret_key_for
 from upwatch.services.deliveries import DueDelivery, claim_due, record_outcome
+from upwatch.services.incidents import acknowledge_signature
 from upwatch.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -27,10 +28,12 @@ class DeliveryLoop:
         secrets: SecretBox,
         context: NotifyContext,
         clock: Callable[[], datetime],
+        links: Callable[[Notification], Links] = lambda _: Links(),
         tick_seconds: float = 1.0,
     ) -> None:
         self._sessions = sessions
         self._secrets = secrets
+        self._links = links
         self._context = context
         self._clock = clock
         self._tick = tick_seconds
@@ -55,8 +58,9 @@ class DeliveryLoop:
     async def _send(self, item: DueDelivery) -> Delivery:
         try:
             channel = self._secrets.open(item.sealed_channel)
+            message = item.message.model_copy(update={"links": self._links(item.message)})
             async with asyncio.timeout(self._context.timeout_seconds + 5):
-                return await send(channel, item.message, self._context)
+                return await send(channel, message, self._context)
         except Exception as exc:
             log.exception("delivery failed", delivery_id=item.delivery_id)
             return Delivery.failed(f"{type(exc).__name__}: {exc}", permanent=False, duration_ms=0.0)
@@ -94,9 +98,21 @@ def notify_context_for(settings: Settings) -> NotifyContext:
 def delivery_loop_for(
     settings: Settings, sessions: async_sessionmaker[AsyncSession], clock: Callable[[], datetime]
 ) -> DeliveryLoop:
+    secret_key = secret_key_for(settings)
+    base = settings.base_url
+
+    def links(message: Notification) -> Links:
+        incident_id = message.incident.id
+        signature = acknowledge_signature(secret_key, incident_id)
+        return Links(
+            acknowledge=f"{base}/ack/{incident_id}/{signature}",
+            monitor=f"{base}/api/v1/monitors/{message.monitor.id}",
+        )
+
     return DeliveryLoop(
         sessions=sessions,
-        secrets=SecretBox(secret_key_for(settings)),
+        secrets=SecretBox(secret_key),
         context=notify_context_for(settings),
         clock=clock,
+        links=links,
     )

@@ -88,6 +88,19 @@ class IncidentRow(Base):
     opened_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
     cause: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class IncidentNoteRow(Base):
+    __tablename__ = "incident_notes"
+    __table_args__ = (Index(None, "incident_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    author: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
 
 
 class PingRow(Base):

@@ -37,5 +37,4 @@ class Runtime:
         return self.settings.target_policy
 
     def ping_url(self, token: str) -> str:
-        base = self.settings.public_url or f"http://{self.settings.host}:{self.settings.port}"
-        return f"{base.rstrip('/')}/ping/{token}"
+        return f"{self.settings.base_url}/ping/{token}"

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from upwatch.domain.status import MonitorStatus, Outcome
 from upwatch.store.monitors import spec_of
@@ -68,10 +68,36 @@ class IncidentOut(BaseModel):
     opened_at: datetime
     resolved_at: datetime | None
     cause: dict[str, Any]
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
 
     @classmethod
     def of(cls, row: IncidentRow) -> "IncidentOut":
         return cls.model_validate(row)
+
+
+class TimelineEntryOut(BaseModel):
+    at: datetime
+    kind: str
+    detail: dict[str, Any]
+
+
+class IncidentDetailOut(IncidentOut):
+    timeline: list[TimelineEntryOut]
+
+
+class NoteIn(BaseModel):
+    text: str = Field(min_length=1, max_length=10_000)
+
+
+class NoteOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    incident_id: int
+    author: str
+    text: str
+    created_at: datetime
 
 
 class WindowOut(BaseModel):

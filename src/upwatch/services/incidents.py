@@ -1,0 +1,100 @@
+"""Incident use cases beyond opening and resolving: acknowledge, notes, the timeline."""
+
+import hashlib
+import hmac
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from upwatch.errors import NotFoundError
+from upwatch.store.tables import DeliveryRow, IncidentNoteRow, IncidentRow
+
+NOTE_LIMIT = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    at: datetime
+    kind: str
+    detail: dict[str, Any]
+
+
+async def acknowledge(
+    *, session: AsyncSession, incident_id: int, by: str, now: datetime
+) -> IncidentRow:
+    """The first acknowledgement counts; acknowledging again changes nothing."""
+    incident = await _get(session, incident_id)
+    if incident.acknowledged_at is None:
+        incident.acknowledged_at, incident.acknowledged_by = now, by[:200]
+    return incident
+
+
+async def add_note(
+    *, session: AsyncSession, incident_id: int, author: str, text: str, now: datetime
+) -> IncidentNoteRow:
+    await _get(session, incident_id)
+    note = IncidentNoteRow(
+        incident_id=incident_id, author=author[:200], text=text[:NOTE_LIMIT], created_at=now
+    )
+    session.add(note)
+    await session.flush()
+    return note
+
+
+async def timeline(*, session: AsyncSession, incident_id: int) -> list[TimelineEntry]:
+    """Opened, each notification with its outcome, acknowledged, notes, resolved — in order."""
+    incident = await _get(session, incident_id)
+    entries = [TimelineEntry(incident.opened_at, "opened", {"cause": incident.cause})]
+    deliveries: Sequence[DeliveryRow] = (
+        await session.scalars(select(DeliveryRow).where(DeliveryRow.incident_id == incident_id))
+    ).all()
+    entries += [
+        TimelineEntry(
+            d.sent_at or d.created_at,
+            "notification",
+            {
+                "channel_id": d.channel_id,
+                "event": d.event,
+                "status": d.status,
+                "attempts": d.attempts,
+                "error": d.last_error,
+            },
+        )
+        for d in deliveries
+    ]
+    if incident.acknowledged_at:
+        entries.append(
+            TimelineEntry(
+                incident.acknowledged_at, "acknowledged", {"by": incident.acknowledged_by}
+            )
+        )
+    notes = await session.scalars(
+        select(IncidentNoteRow).where(IncidentNoteRow.incident_id == incident_id)
+    )
+    entries += [
+        TimelineEntry(n.created_at, "note", {"author": n.author, "text": n.text}) for n in notes
+    ]
+    if incident.resolved_at:
+        entries.append(TimelineEntry(incident.resolved_at, "resolved", {}))
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+def acknowledge_signature(secret_key: str, incident_id: int) -> str:
+    """What makes a one-click acknowledge link unforgeable: an HMAC of the incident id."""
+    message = f"acknowledge-incident:{incident_id}".encode()
+    return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
+def signature_valid(secret_key: str, incident_id: int, signature: str) -> bool:
+    return hmac.compare_digest(acknowledge_signature(secret_key, incident_id), signature)
+
+
+async def _get(session: AsyncSession, incident_id: int) -> IncidentRow:
+    incident = await session.get(IncidentRow, incident_id)
+    if incident is None:
+        raise NotFoundError(f"incident {incident_id} does not exist")
+    return incident
