@@ -54,12 +54,14 @@ def _jobs(clock: Clock, count: int, **spec: object) -> list[CheckJob]:
     ]
 
 
-async def test_a_slow_probe_is_down_after_its_timeout(probe: ScriptedProbe, clock: Clock) -> None:
+async def test_a_probe_that_overruns_its_timeout_is_not_run_never_down(
+    probe: ScriptedProbe, clock: Clock
+) -> None:
     probe.sleep = 5
     runner = Runner(context=ProbeContext(), max_in_flight=5, clock=clock)
     (checked,) = await runner.run_batch(_jobs(clock, 1, timeout=0.1, interval=10))
-    assert checked.outcome is Outcome.DOWN
-    assert checked.result.error == "timed out after 0.1 s"
+    assert checked.outcome is Outcome.NOT_RUN
+    assert checked.result.error == "probe overran its 0.1 s timeout"
 
 
 async def test_a_crashing_probe_is_not_run_never_down(probe: ScriptedProbe, clock: Clock) -> None:

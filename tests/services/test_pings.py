@@ -8,7 +8,7 @@ from tests.factories import heartbeat_spec
 from upwatch.domain.state import FlapPolicy
 from upwatch.domain.status import MonitorStatus, PingKind
 from upwatch.services.heartbeats import mark_overdue
-from upwatch.services.monitors import create_monitor
+from upwatch.services.monitors import create_monitor, set_paused
 from upwatch.services.pings import PING_BODY_LIMIT, Ping, new_intake_id, ping_body, record_pings
 from upwatch.store.tables import IncidentRow, MonitorRow, PingRow
 
@@ -118,3 +118,46 @@ def test_ping_body_is_cut_at_10_kb_and_says_so() -> None:
     assert ping_body(b"x" * PING_BODY_LIMIT) == ("x" * PING_BODY_LIMIT, False)
     body, truncated = ping_body(b"y" * (PING_BODY_LIMIT + 1))
     assert (len(body), truncated) == (PING_BODY_LIMIT, True)
+
+
+async def test_a_late_older_ping_is_logged_but_does_not_override_a_newer_one(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    monitor_id = await _heartbeat(sessions, clock)
+    earlier = clock()
+    clock.advance(10)
+    await _ping(sessions, monitor_id, clock, PingKind.SUCCESS)
+    late = Ping(
+        intake_id=new_intake_id(),
+        token="t",
+        monitor_id=monitor_id,
+        received_at=earlier,
+        kind=PingKind.FAIL,
+        method="POST",
+    )
+    async with sessions.begin() as session:
+        await record_pings(session=session, pings=[late], flap=FLAP)
+    async with sessions() as session:
+        row = await session.get_one(MonitorRow, monitor_id)
+        logged = (await session.scalars(select(PingRow.kind))).all()
+    assert row.status == MonitorStatus.UP
+    assert row.last_ping_at == clock()
+    assert sorted(logged) == ["fail", "success"]
+
+
+async def test_a_resumed_heartbeat_counts_its_deadline_from_the_resume(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    monitor_id = await _heartbeat(sessions, clock, period=300, grace=60)
+    await _ping(sessions, monitor_id, clock, PingKind.SUCCESS)
+    async with sessions.begin() as session:
+        await set_paused(session=session, monitor_id=monitor_id, paused=True, now=clock())
+    clock.advance(3 * 86_400)
+    async with sessions.begin() as session:
+        row = await set_paused(session=session, monitor_id=monitor_id, paused=False, now=clock())
+        assert row.deadline_at == clock() + timedelta(seconds=360)
+    assert await _overdue(sessions, clock) == 0
+
+
+def test_nul_bytes_in_a_ping_body_are_replaced() -> None:
+    assert ping_body(b"ok\x00done") == ("ok\ufffddone", False)

@@ -72,3 +72,8 @@ async def test_unknown_tokens_are_404_and_deleted_monitors_stop_answering(api: A
     assert (await api.client.get(path)).status_code == 200
     await api.client.delete(f"/api/v1/monitors/{monitor_id}", headers=await api.token())
     assert (await api.client.get(path)).status_code == 404
+
+
+@pytest.mark.parametrize("token", ["%00", "short", "x" * 65, "bad%20token%20here%21%21"])
+async def test_malformed_tokens_are_404_without_a_lookup(api: Api, token: str) -> None:
+    assert (await api.client.get(f"/ping/{token}")).status_code == 404

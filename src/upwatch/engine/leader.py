@@ -63,7 +63,6 @@ class Leadership:
     async def _drop(self) -> None:
         connection, self._connection = self._connection, None
         if connection is not None:
-            try:
-                await connection.close()
-            except Exception:
-                await connection.invalidate()
+            # Invalidate rather than pool it: the session might still hold the lock.
+            await connection.invalidate()
+            await connection.close()

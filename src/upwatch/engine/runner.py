@@ -51,7 +51,11 @@ class Runner:
             async with asyncio.timeout(job.spec.timeout + TIMEOUT_GRACE_SECONDS):
                 return await probe_for(job.spec.kind).check(job.spec, self._context)
         except TimeoutError:
-            return ProbeResult(Outcome.DOWN, error=f"timed out after {job.spec.timeout:g} s")
+            # The probe did not honour its own timeout: the event loop was stalled, which
+            # says nothing about the target.
+            return ProbeResult(
+                Outcome.NOT_RUN, error=f"probe overran its {job.spec.timeout:g} s timeout"
+            )
         except Exception as exc:
             # A bug in Upwatch is never reported as the target being down.
             log.exception("probe crashed", monitor_id=job.monitor_id, kind=job.spec.kind)

@@ -19,6 +19,7 @@ from upwatch.store.monitors import locked, spec_of
 from upwatch.store.tables import MonitorRow
 
 log = structlog.get_logger(__name__)
+MIN_PAUSE_SECONDS = 0.05
 
 Dispatch = Callable[[list[CheckJob]], Awaitable[None]]
 EventSink = Callable[[Sequence[MonitorEvent]], Awaitable[None]]
@@ -90,15 +91,16 @@ class Scheduler:
             )
         if next_due is None:
             return self._tick
-        return max(0.0, min(self._tick, (next_due - self._clock()).total_seconds()))
+        # A floor: a due row locked by another scheduler must not make this loop spin.
+        return max(MIN_PAUSE_SECONDS, min(self._tick, (next_due - self._clock()).total_seconds()))
 
     async def run_forever(self) -> None:
         while True:
+            self._wake.clear()
             try:
                 pause = await self.run_once()
             except Exception:
                 log.exception("scheduler pass failed; trying again")
                 pause = self._tick
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=pause)

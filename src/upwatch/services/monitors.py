@@ -13,6 +13,7 @@ from upwatch.domain.state import MonitorState, pause, resume
 from upwatch.domain.status import MonitorStatus
 from upwatch.errors import NotFoundError
 from upwatch.services.transitions import resolve_open_incident
+from upwatch.store.database import dialect_of
 from upwatch.store.monitors import spec_of, state_of, write_spec, write_state
 from upwatch.store.tables import MonitorRow
 
@@ -39,36 +40,42 @@ async def create_monitor(*, session: AsyncSession, spec: MonitorSpec, now: datet
 async def update_monitor(
     *, session: AsyncSession, monitor_id: int, spec: MonitorSpec, now: datetime
 ) -> MonitorRow:
-    row = await get_monitor(session=session, monitor_id=monitor_id)
+    row = await get_monitor(session=session, monitor_id=monitor_id, for_update=True)
     was_paused = row.paused
     write_spec(row, spec)
     row.updated_at = now
     if spec.paused != was_paused:
         await _apply_pause(session, row, paused=spec.paused, now=now)
-    _reschedule(row, spec, now)
+    _reschedule(row, spec, now, resumed=was_paused and not spec.paused)
     return row
 
 
 async def set_paused(
     *, session: AsyncSession, monitor_id: int, paused: bool, now: datetime
 ) -> MonitorRow:
-    row = await get_monitor(session=session, monitor_id=monitor_id)
+    row = await get_monitor(session=session, monitor_id=monitor_id, for_update=True)
     if row.paused == paused:
         return row
     row.paused = paused
     row.updated_at = now
     await _apply_pause(session, row, paused=paused, now=now)
-    _reschedule(row, spec_of(row), now)
+    _reschedule(row, spec_of(row), now, resumed=not paused)
     return row
 
 
 async def delete_monitor(*, session: AsyncSession, monitor_id: int) -> None:
-    row = await get_monitor(session=session, monitor_id=monitor_id)
+    row = await get_monitor(session=session, monitor_id=monitor_id, for_update=True)
     await session.delete(row)
 
 
-async def get_monitor(*, session: AsyncSession, monitor_id: int) -> MonitorRow:
-    row = await session.get(MonitorRow, monitor_id)
+async def get_monitor(
+    *, session: AsyncSession, monitor_id: int, for_update: bool = False
+) -> MonitorRow:
+    """With ``for_update`` the row stays locked until commit, so a result written meanwhile
+    cannot interleave with the change."""
+    row = await session.get(
+        MonitorRow, monitor_id, with_for_update=for_update and dialect_of(session) == "postgresql"
+    )
     if row is None:
         raise NotFoundError(f"monitor {monitor_id} does not exist")
     return row
@@ -120,8 +127,11 @@ async def _apply_pause(
         await resolve_open_incident(session=session, monitor_id=row.id, at=now)
 
 
-def _reschedule(row: MonitorRow, spec: MonitorSpec, now: datetime) -> None:
-    """Check soon after any change; heartbeats count their deadline from the last ping."""
+def _reschedule(
+    row: MonitorRow, spec: MonitorSpec, now: datetime, *, resumed: bool = False
+) -> None:
+    """Check soon after any change. Heartbeats count their deadline from the last ping, or
+    from now when resumed: a job paused over the weekend is not overdue on Monday morning."""
     is_heartbeat = isinstance(spec, HeartbeatMonitor)
     if is_heartbeat and row.ping_token is None:
         row.ping_token = secrets.token_urlsafe(16)
@@ -134,7 +144,7 @@ def _reschedule(row: MonitorRow, spec: MonitorSpec, now: datetime) -> None:
     if isinstance(spec, HeartbeatMonitor):
         row.next_run_at = None
         row.deadline_at = heartbeat_deadline(
-            last_event_at=row.last_ping_at or now,
+            last_event_at=now if resumed or row.last_ping_at is None else row.last_ping_at,
             grace=spec.grace,
             period=spec.period,
             cron=spec.cron,

@@ -4,11 +4,31 @@ import time
 from collections import OrderedDict
 
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from upwatch.errors import StoreUnavailableError
 from upwatch.store.tables import MonitorRow
+
+# SQLSTATE classes meaning "the server cannot serve now", not "the query is wrong": connection
+# exception (08), insufficient resources such as too many clients (53), operator intervention
+# such as a shutdown, a restart or a failover in progress (57).
+UNAVAILABLE_SQLSTATE_CLASSES = frozenset({"08", "53", "57"})
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database is away (so a ping is queued unresolved) rather than
+    that something is wrong with the query or the schema (which must surface)."""
+    if isinstance(exc, (OperationalError, InterfaceError, SQLAlchemyTimeoutError, OSError)):
+        return True
+    if isinstance(exc, DBAPIError):
+        # asyncpg's errors reach SQLAlchemy as its generic DBAPIError, whatever their kind.
+        if exc.connection_invalidated:
+            return True
+        sqlstate = getattr(exc.orig, "sqlstate", None)
+        return isinstance(sqlstate, str) and sqlstate[:2] in UNAVAILABLE_SQLSTATE_CLASSES
+    return False
 
 
 class PingTokenCache:
@@ -43,7 +63,9 @@ class PingTokenCache:
                 found = await session.scalar(
                     select(MonitorRow.id).where(MonitorRow.ping_token == token)
                 )
-        except (SQLAlchemyError, OSError) as exc:
+        except (DBAPIError, SQLAlchemyTimeoutError, OSError) as exc:
+            if not database_unreachable(exc):
+                raise
             raise StoreUnavailableError(f"cannot look up ping token: {exc}") from exc
         self._entries[token] = (found, now + (self._ttl if found is not None else self._miss_ttl))
         self._entries.move_to_end(token)

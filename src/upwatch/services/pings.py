@@ -50,7 +50,9 @@ def new_intake_id() -> str:
 def ping_body(raw: bytes) -> tuple[str, bool]:
     """The body kept as the ping's log: at most 10 KB, and whether it was cut."""
     truncated = len(raw) > PING_BODY_LIMIT
-    return raw[:PING_BODY_LIMIT].decode("utf-8", errors="replace"), truncated
+    text = raw[:PING_BODY_LIMIT].decode("utf-8", errors="replace")
+    # PostgreSQL text cannot hold NUL; one such byte must not stall the whole batch.
+    return text.replace("\x00", "\ufffd"), truncated
 
 
 async def record_pings(
@@ -117,6 +119,8 @@ async def _apply(
     spec = spec_of(monitor)
     if not isinstance(spec, HeartbeatMonitor) or spec.paused:
         return None
+    if monitor.last_ping_at is not None and ping.received_at < monitor.last_ping_at:
+        return None  # delivered late: kept in the log, but a newer ping already decided
     if ping.kind is PingKind.START:
         monitor.last_start_at = ping.received_at
         return None

@@ -68,12 +68,15 @@ async def apply_to_monitor(
 async def resolve_open_incident(
     *, session: AsyncSession, monitor_id: int, at: datetime
 ) -> IncidentRow | None:
-    incident = await session.scalar(
-        select(IncidentRow)
-        .where(IncidentRow.monitor_id == monitor_id, IncidentRow.resolved_at.is_(None))
-        .order_by(IncidentRow.opened_at.desc())
-        .limit(1)
-    )
-    if incident is not None:
+    """Resolve whatever is open for the monitor (never more than one, but never leave one
+    behind); returns the newest."""
+    open_incidents = (
+        await session.scalars(
+            select(IncidentRow)
+            .where(IncidentRow.monitor_id == monitor_id, IncidentRow.resolved_at.is_(None))
+            .order_by(IncidentRow.opened_at.desc())
+        )
+    ).all()
+    for incident in open_incidents:
         incident.resolved_at = at
-    return incident
+    return open_incidents[0] if open_incidents else None

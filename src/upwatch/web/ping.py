@@ -5,6 +5,7 @@ broker in the fleet), never for checks or notifications.
 """
 
 import asyncio
+import re
 
 from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import PlainTextResponse
@@ -15,6 +16,8 @@ from upwatch.services.pings import PING_BODY_LIMIT, Ping, new_intake_id, ping_bo
 from upwatch.web.deps import RuntimeDep
 
 router = APIRouter(tags=["heartbeats"])
+# Tokens are URL-safe base64; anything else is unknown without asking the database.
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 PING_METHODS = ["GET", "POST", "HEAD"]
 DURABLE_WRITE_TIMEOUT = 10.0
 
@@ -64,6 +67,8 @@ for _path, _endpoint in (
 async def _accept(
     token: str, kind: PingKind, exit_code: int | None, request: Request, runtime: RuntimeDep
 ) -> Response:
+    if not TOKEN_SHAPE.fullmatch(token):
+        return PlainTextResponse("not found\n", status_code=status.HTTP_404_NOT_FOUND)
     try:
         monitor_id = await runtime.ping_tokens.monitor_id(token)
     except StoreUnavailableError:
