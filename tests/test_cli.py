@@ -12,8 +12,9 @@ import pytest
 
 
 def run(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "UPWATCH_DATA_DIR": str(data_dir), **env}
+    environment = {**os.environ, "UPWATCH_DATA_DIR": str(data_dir)}
     environment.pop("UPWATCH_DATABASE_URL", None)
+    environment.update(env)
     return subprocess.run(
         [sys.executable, "-m", "upwatch", *args],
         env=environment,
@@ -128,3 +129,23 @@ def test_check_refuses_private_targets_when_disallowed(tmp_path: Path, http_targ
     )
     assert result.returncode == 1
     assert "refused" in result.stdout
+
+
+def test_an_unreachable_database_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    result = run(
+        tmp_path,
+        "token",
+        "create",
+        "--name",
+        "x",
+        UPWATCH_DATABASE_URL="postgresql://postgres@127.0.0.1:1/none",
+    )
+    assert result.returncode == 2
+    assert "error: database unreachable" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unsupported_database_url_is_named(tmp_path: Path) -> None:
+    result = run(tmp_path, "db", "upgrade", UPWATCH_DATABASE_URL="mysql://u@h/db")
+    assert result.returncode == 2
+    assert "unsupported database 'mysql'" in result.stderr

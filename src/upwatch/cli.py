@@ -10,6 +10,7 @@ from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from upwatch.errors import ConfigurationError, UpwatchError
@@ -29,7 +30,8 @@ app.add_typer(monitors_app, name="monitors")
 def _settings() -> Settings:
     try:
         settings = get_settings()
-    except ValidationError as exc:
+        settings.async_database_url  # noqa: B018 - validates UPWATCH_DATABASE_URL now
+    except (ValidationError, ValueError) as exc:
         _fail(f"invalid settings: {exc}")
     configure_logging(level=settings.log_level, fmt=settings.log_format)
     return settings
@@ -60,6 +62,8 @@ def _with_session(
         return asyncio.run(run())
     except UpwatchError as exc:
         _fail(str(exc))
+    except (SQLAlchemyError, OSError) as exc:
+        _fail(f"database unreachable or refused the request: {exc}")
 
 
 @app.command()

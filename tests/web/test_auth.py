@@ -1,3 +1,5 @@
+from collections.abc import AsyncIterator
+
 import pytest
 
 from tests.web.conftest import Api
@@ -25,3 +27,19 @@ async def test_oversized_bodies_are_refused(api: Api) -> None:
     body = {"name": "x" * 2_000_000, "kind": "http", "url": "http://127.0.0.1/"}
     response = await api.client.post("/api/v1/monitors", json=body, headers=await api.token())
     assert response.status_code == 413
+
+
+class TestSmallBodyLimit:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, object]:
+        return {"max_request_body_bytes": 2048}
+
+    async def test_a_chunked_body_over_the_limit_is_413(self, api: Api) -> None:
+        async def chunks() -> AsyncIterator[bytes]:
+            for _ in range(4):
+                yield b" " * 1024
+
+        response = await api.client.post(
+            "/api/v1/monitors", content=chunks(), headers=await api.token()
+        )
+        assert response.status_code == 413

@@ -116,3 +116,15 @@ async def test_the_one_click_link_acknowledges_only_with_a_valid_signature(api: 
     assert clicked.status_code == 200
     detail = (await api.client.get(f"/api/v1/incidents/{incident_id}", headers=headers)).json()
     assert detail["acknowledged_by"] == "one-click link"
+
+
+async def test_times_without_a_zone_are_422_not_500(api: Api) -> None:
+    headers = await api.token()
+    monitor_id, _ = await _history(api)
+    response = await api.client.get(
+        f"/api/v1/monitors/{monitor_id}/results",
+        params={"since": "2026-01-01T00:00:00"},
+        headers=headers,
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "since"

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 import structlog
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -40,7 +41,13 @@ async def claim_due(*, session: AsyncSession, now: datetime, limit: int) -> list
     for row in (await session.scalars(locked(statement, session, skip_locked=True))).all():
         assert row.next_run_at is not None
         run_at, row.next_run_at = slots_for(row.id, row.interval).claim(row.next_run_at, now)
-        jobs.append(CheckJob(monitor_id=row.id, scheduled_at=run_at, spec=spec_of(row)))
+        try:
+            spec = spec_of(row)
+        except ValidationError:
+            # One stored monitor that no longer validates must not stop every other check.
+            log.error("monitor skipped: its stored configuration is invalid", monitor_id=row.id)
+            continue
+        jobs.append(CheckJob(monitor_id=row.id, scheduled_at=run_at, spec=spec))
     return jobs
 
 

@@ -1,5 +1,6 @@
 """A request body size limit that also holds for chunked bodies without Content-Length."""
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -25,7 +26,7 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self._max_bytes:
-                    raise _TooLargeError
+                    raise _TooLargeError()
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -54,5 +55,8 @@ class BodySizeLimit:
         await send({"type": "http.response.body", "body": body})
 
 
-class _TooLargeError(Exception):
-    pass
+class _TooLargeError(HTTPException):
+    """An HTTPException, so that FastAPI's body parsing lets it through as a 413."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413, detail="request body too large")

@@ -1,9 +1,10 @@
 """/api/v1/monitors: CRUD, pause and resume, results and uptime summary."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response, status
+from pydantic import AwareDatetime
 
 from upwatch.domain.monitors import MonitorSpec, parse_monitor
 from upwatch.domain.status import MonitorStatus
@@ -143,9 +144,9 @@ async def monitor_results(
     monitor_id: int,
     runtime: RuntimeDep,
     session: SessionDep,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    before: Annotated[datetime | None, Query(description="Continue after this page.")] = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
+    before: Annotated[AwareDatetime | None, Query(description="Continue after this page.")] = None,
     limit: Limit = 100,
 ) -> ResultsPage:
     """Results newest first, from ``since`` (default 24 h ago) until ``until`` (default now)."""
