@@ -10,7 +10,7 @@ FLEET_DATABASE ?= upwatch
 FLEET_POSTGRES ?= postgresql://postgres@127.0.0.1:5432
 FLEET_BROKER ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test lint format install clean fleet
+.PHONY: run test lint format install clean fleet check-deploy
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ fleet: $(STAMP)
 	UPWATCH_BIN=$(abspath $(BIN)) UPWATCH_DATABASE_URL=$(FLEET_POSTGRES)/$(FLEET_DATABASE) \
 		UPWATCH_BROKER_URL=$(FLEET_BROKER) UPWATCH_LOG_FORMAT=console \
 		$(BIN)/honcho -f Procfile.fleet start
+
+# Offline checks of the container, Terraform and workflow files (docs/deploy-aws.md).
+check-deploy: $(STAMP)
+	bash deploy/check.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from upwatch.domain.state import FlapPolicy
 from upwatch.domain.targets import TargetPolicy
@@ -20,6 +21,11 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("data"), description="Where `serve` keeps its SQLite database.")
     database_url: str | None = Field(
         None, description="Database URL; default is a SQLite file in the data dir."
+    )
+    database_password: SecretStr | None = Field(
+        None,
+        description="Password for a database URL that carries none (an ECS secret, kept out of "
+        "the URL in plain environment).",
     )
     broker_url: str | None = Field(
         None,
@@ -94,7 +100,10 @@ class Settings(BaseSettings):
     @property
     def async_database_url(self) -> str:
         if self.database_url:
-            return to_async_url(self.database_url)
+            url = make_url(to_async_url(self.database_url))
+            if self.database_password is not None and url.password is None:
+                url = url.set(password=self.database_password.get_secret_value())
+            return url.render_as_string(hide_password=False)
         return f"sqlite+aiosqlite:///{(self.data_dir / 'upwatch.db').resolve()}"
 
     @property

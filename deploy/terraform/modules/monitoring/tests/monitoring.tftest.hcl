@@ -1,0 +1,81 @@
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
+  mock_resource "aws_sns_topic" {
+    defaults = { arn = "arn:aws:sns:eu-west-1:123456789012:upwatch-test-alarms" }
+  }
+}
+
+variables {
+  name                  = "upwatch-test"
+  kms_key_arn           = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  alarm_email_addresses = ["ops@example.com"]
+  load_balancer         = { arn_suffix = "app/upwatch-test/0123", target_group_arn_suffix = "targetgroup/upwatch-test/4567" }
+  ecs_services = {
+    api       = { cluster_name = "upwatch-test", service_name = "upwatch-test-api" }
+    scheduler = { cluster_name = "upwatch-test", service_name = "upwatch-test-scheduler" }
+    worker    = { cluster_name = "upwatch-test", service_name = "upwatch-test-worker" }
+  }
+  queues = {
+    checks      = { queue_name = "upwatch-test-checks", dlq_name = "upwatch-test-checks-dlq" }
+    pings       = { queue_name = "upwatch-test-pings", dlq_name = "upwatch-test-pings-dlq" }
+    notify      = { queue_name = "upwatch-test-notify", dlq_name = "upwatch-test-notify-dlq" }
+    maintenance = { queue_name = "upwatch-test-maintenance", dlq_name = "upwatch-test-maintenance-dlq" }
+  }
+  database_cluster_id = "upwatch-test"
+  tags                = { project = "upwatch", environment = "test", cost-center = "platform" }
+}
+
+run "the_alarm_set_reaches_the_topic" {
+  command = apply
+
+  assert {
+    condition     = length(output.alarm_names) == 6 + 4 * 3 + 2 * 4
+    error_message = "ALB (4), Aurora (2), four per service and two per queue."
+  }
+
+  assert {
+    condition = alltrue([for a in concat(
+      [aws_cloudwatch_metric_alarm.alb_5xx, aws_cloudwatch_metric_alarm.alb_4xx, aws_cloudwatch_metric_alarm.alb_healthy_hosts,
+      aws_cloudwatch_metric_alarm.alb_unhealthy_hosts, aws_cloudwatch_metric_alarm.aurora_cpu, aws_cloudwatch_metric_alarm.aurora_acu],
+      values(aws_cloudwatch_metric_alarm.ecs_cpu_high), values(aws_cloudwatch_metric_alarm.ecs_cpu_peak),
+      values(aws_cloudwatch_metric_alarm.ecs_memory_high), values(aws_cloudwatch_metric_alarm.ecs_running_tasks),
+      values(aws_cloudwatch_metric_alarm.sqs_dlq_depth), values(aws_cloudwatch_metric_alarm.sqs_oldest_message),
+    ) : toset(a.alarm_actions) == toset([aws_sns_topic.this.arn]) && toset(a.ok_actions) == toset([aws_sns_topic.this.arn])])
+    error_message = "Every alarm notifies the topic, on alarm and on recovery."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.alb_healthy_hosts.comparison_operator == "LessThanThreshold" && aws_cloudwatch_metric_alarm.alb_healthy_hosts.threshold == 1
+    error_message = "HealthyHostCount < 1."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.ecs_cpu_peak["worker"].statistic == "Maximum" && aws_cloudwatch_metric_alarm.ecs_cpu_peak["worker"].evaluation_periods == 1
+    error_message = "A CPU peak is the maximum over a single period."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.sqs_dlq_depth["pings"].dimensions.QueueName == "upwatch-test-pings-dlq" && aws_cloudwatch_metric_alarm.sqs_dlq_depth["pings"].threshold == 0
+    error_message = "Any message in a DLQ raises the alarm."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.aurora_acu.metric_name == "ACUUtilization"
+    error_message = "Aurora capacity is watched."
+  }
+
+  assert {
+    condition     = aws_sns_topic.this.kms_master_key_id == var.kms_key_arn
+    error_message = "The topic is encrypted."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.alb_5xx.tags["cost-center"] == "platform" && aws_sns_topic.this.tags["project"] == "upwatch"
+    error_message = "Tags must reach the alarms and the topic."
+  }
+}
