@@ -69,11 +69,12 @@ class Fleet:
         ]
         return leaders[-1] if leaders else None
 
-    def start_api(self) -> None:
+    def start_api(self, name: str = "api") -> None:
+        """Start an api role on a new port; ``api_url`` then points at it."""
         port = free_port()
         self.env["UPWATCH_PORT"] = str(port)
         self.api_url = f"http://127.0.0.1:{port}"
-        self.start("api", "api")
+        self.start(name, "api")
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -81,7 +82,12 @@ class Fleet:
                     return
             except httpx.TransportError:
                 time.sleep(0.2)
-        raise AssertionError(f"api not up:\n{self.log('api')}")
+        raise AssertionError(f"api not up:\n{self.log(name)}")
+
+    @property
+    def database_url(self) -> str:
+        """The fleet's own database, as a plain ``postgresql://`` URL (asyncpg takes it too)."""
+        return self.env["UPWATCH_DATABASE_URL"]
 
     def token(self) -> str:
         created = self.cli("token", "create", "--name", "fleet")
@@ -89,9 +95,9 @@ class Fleet:
         return created.stdout.strip().splitlines()[-1]
 
 
-def _admin(sql: str) -> None:
+def _admin(sql: str, admin_url: str = POSTGRES_ADMIN_URL) -> None:
     async def run() -> None:
-        connection = await asyncpg.connect(POSTGRES_ADMIN_URL)
+        connection = await asyncpg.connect(admin_url)
         try:
             await connection.execute(sql)
         finally:
@@ -103,10 +109,14 @@ def _admin(sql: str) -> None:
 
 
 @contextmanager
-def fleet(tmp_path: Path, broker_url: str, **extra_env: str) -> Iterator[Fleet]:
+def fleet(
+    tmp_path: Path, broker_url: str, *, admin_url: str = POSTGRES_ADMIN_URL, **extra_env: str
+) -> Iterator[Fleet]:
+    """A database of its own on the PostgreSQL server ``admin_url`` points at (default: the
+    shared one), dropped afterwards; role processes still running at the end get SIGTERM."""
     name = f"upwatch_fleet_{uuid.uuid4().hex[:10]}"
-    _admin(f'CREATE DATABASE "{name}"')
-    database_url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    _admin(f'CREATE DATABASE "{name}"', admin_url)
+    database_url = admin_url.rsplit("/", 1)[0] + f"/{name}"
     env = {
         **os.environ,
         "UPWATCH_DATABASE_URL": database_url,
@@ -129,4 +139,4 @@ def fleet(tmp_path: Path, broker_url: str, **extra_env: str) -> Iterator[Fleet]:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', admin_url)
