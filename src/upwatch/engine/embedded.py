@@ -74,37 +74,40 @@ class EmbeddedEngine:
         self._results = BatchWriter(self._write_results, name="results", max_delay=0.2)
         self.pings = BatchWriter(self._write_pings, name="pings", max_delay=0.005)
         self._deliveries = delivery_loop_for(settings, sessions, clock)
+        self._stopping = asyncio.Event()
         self._writers: list[asyncio.Task[None]] = []
-        self._loops: list[asyncio.Task[None]] = []
+        self._passes: list[asyncio.Task[None]] = []
+        self._runners: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         self._writers = [
             asyncio.create_task(self._results.run(), name="result-sink"),
             asyncio.create_task(self.pings.run(), name="ping-writer"),
         ]
-        self._loops = [
-            asyncio.create_task(self.scheduler.run_forever(), name="scheduler"),
-            asyncio.create_task(self._deliveries.run_forever(), name="deliveries"),
-            *(
-                asyncio.create_task(self._consume(), name=f"runner-{n}")
-                for n in range(RUNNER_TASKS)
-            ),
+        self._passes = [
+            asyncio.create_task(self.scheduler.run_forever(self._stopping), name="scheduler"),
+            asyncio.create_task(self._deliveries.run_forever(self._stopping), name="deliveries"),
+        ]
+        self._runners = [
+            asyncio.create_task(self._consume(), name=f"runner-{n}") for n in range(RUNNER_TASKS)
         ]
 
     async def stop(self) -> None:
-        """Stop claiming, let dispatched batches finish, then flush what is left."""
-        scheduler = self._loops[0]
-        scheduler.cancel()
+        """Stop claiming at a pass boundary, let dispatched batches finish, flush what is left.
+
+        Loops that use the database are never cancelled mid-transaction: a task cut inside one
+        can wait forever on a connection that is disposed under it.
+        """
+        self._stopping.set()
+        await _finish(self._passes)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._batches.join(), timeout=STOP_GRACE_SECONDS)
+        for runner in self._runners:
+            runner.cancel()  # idle: waiting on the batch queue
+        await asyncio.gather(*self._runners, return_exceptions=True)
         await self._results.close()
         await self.pings.close()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.gather(*self._writers), timeout=STOP_GRACE_SECONDS)
-        tasks = [*self._loops, *self._writers]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await _finish(self._writers)
         await self._context.aclose()
         await self._deliveries.aclose()
 
@@ -130,3 +133,14 @@ class EmbeddedEngine:
         for ping in pings:
             PINGS_RECEIVED.labels(ping.kind.value).inc()
         await report_events(events)
+
+
+async def _finish(tasks: list[asyncio.Task[None]]) -> None:
+    """Let ``tasks`` end by themselves; cancel only what overstays the grace period."""
+    if not tasks:
+        return
+    _, overstaying = await asyncio.wait(tasks, timeout=STOP_GRACE_SECONDS)
+    for task in overstaying:
+        log.warning("engine task did not stop in time; cancelling it", task=task.get_name())
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

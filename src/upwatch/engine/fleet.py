@@ -34,7 +34,7 @@ async def run_scheduler_role(settings: Settings, stop: asyncio.Event) -> None:
     leadership = Leadership(database)
     # Claims skip locked rows, so every scheduler may send: the outbox needs no leader.
     deliveries = delivery_loop_for(settings, session_factory(database), utc_now)
-    sending = asyncio.create_task(deliveries.run_forever(), name="deliveries")
+    sending = asyncio.create_task(deliveries.run_forever(stop), name="deliveries")
     try:
         while not stop.is_set():
             pause = await _lead_once(scheduler, leadership)
@@ -46,7 +46,6 @@ async def run_scheduler_role(settings: Settings, stop: asyncio.Event) -> None:
         with contextlib.suppress(Exception):
             await leadership.release()
         SCHEDULER_LEADER.set(0)
-        sending.cancel()
         await asyncio.gather(sending, return_exceptions=True)
         await deliveries.aclose()
         await database.dispose()

@@ -1,6 +1,7 @@
 """The delivery loop: send what the outbox holds, concurrently, without blocking the engine."""
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from datetime import datetime
 
@@ -65,15 +66,17 @@ class DeliveryLoop:
             log.exception("delivery failed", delivery_id=item.delivery_id)
             return Delivery.failed(f"{type(exc).__name__}: {exc}", permanent=False, duration_ms=0.0)
 
-    async def run_forever(self) -> None:
-        while True:
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        """Pass after pass until ``stop`` is set, checked between passes."""
+        while not stop.is_set():
             try:
                 sent = await self.run_once()
             except Exception:
                 log.exception("delivery pass failed; trying again")
                 sent = 0
             if sent < BATCH:
-                await asyncio.sleep(self._tick)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=self._tick)
 
     async def aclose(self) -> None:
         await self._context.aclose()

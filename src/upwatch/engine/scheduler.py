@@ -1,7 +1,6 @@
 """Finding due checks and overdue heartbeats; one ``run_once`` and a thin loop around it."""
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
@@ -101,13 +100,24 @@ class Scheduler:
         # A floor: a due row locked by another scheduler must not make this loop spin.
         return max(MIN_PAUSE_SECONDS, min(self._tick, (next_due - self._clock()).total_seconds()))
 
-    async def run_forever(self) -> None:
-        while True:
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        """Pass after pass until ``stop`` is set; it is checked between passes, so a stop never
+        cuts a database transaction in half."""
+        while not stop.is_set():
             self._wake.clear()
             try:
                 pause = await self.run_once()
             except Exception:
                 log.exception("scheduler pass failed; trying again")
                 pause = self._tick
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=pause)
+            await _sleep_until(pause, self._wake, stop)
+
+
+async def _sleep_until(seconds: float, *events: asyncio.Event) -> None:
+    """Sleep ``seconds`` or until any of ``events`` is set, whichever comes first."""
+    waiters = [asyncio.create_task(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
