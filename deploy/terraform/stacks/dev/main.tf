@@ -27,7 +27,7 @@ locals {
     UPWATCH_ALLOWED_TARGET_CIDRS  = join(",", var.allowed_target_cidrs)
     UPWATCH_DATABASE_URL          = "postgresql://${module.database.master_username}@${module.database.endpoint}:${module.database.port}/${module.database.database_name}?sslmode=require"
     UPWATCH_BROKER_URL            = "sqs://"
-    UPWATCH_SQS_QUEUE_PREFIX   = module.queues.queue_name_prefix
+    UPWATCH_SQS_QUEUE_PREFIX      = module.queues.queue_name_prefix
   }
 
   # Injected by ECS from Secrets Manager at start (the execution role reads them, nothing else).
