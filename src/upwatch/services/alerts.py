@@ -6,13 +6,11 @@ check batch behind it is delivered and however many schedulers or workers run.
 
 from datetime import datetime, timedelta
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from upwatch.domain.notifications import EventKind, IncidentRef, MonitorRef, Notification
 from upwatch.domain.state import Transition
-from upwatch.store.database import dialect_of
+from upwatch.store.database import insert_ignoring_conflicts
 from upwatch.store.tables import DeliveryRow, IncidentRow, MonitorRow
 
 
@@ -64,9 +62,8 @@ async def queue_alerts(
         }
         for channel_id in monitor.channel_ids
     ]
-    insert = pg_insert if dialect_of(session) == "postgresql" else sqlite_insert
     await session.execute(
-        insert(DeliveryRow).on_conflict_do_nothing(index_elements=["idempotency_key"]), rows
+        insert_ignoring_conflicts(session, DeliveryRow, key=["idempotency_key"]), rows
     )
     return len(rows)
 

@@ -7,8 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from upwatch.domain.monitors import HeartbeatMonitor
@@ -18,7 +16,7 @@ from upwatch.domain.state import FlapPolicy
 from upwatch.domain.status import Outcome, PingKind
 from upwatch.services.results import insert_new_results
 from upwatch.services.transitions import MonitorEvent, apply_to_monitor
-from upwatch.store.database import dialect_of
+from upwatch.store.database import insert_ignoring_conflicts
 from upwatch.store.monitors import lock_monitors, spec_of
 from upwatch.store.tables import MonitorRow, PingRow
 
@@ -79,10 +77,7 @@ async def record_pings(
         if event:
             events.append(event)
     if rows:
-        insert = pg_insert if dialect_of(session) == "postgresql" else sqlite_insert
-        await session.execute(
-            insert(PingRow).on_conflict_do_nothing(index_elements=["intake_id"]), rows
-        )
+        await session.execute(insert_ignoring_conflicts(session, PingRow, key=["intake_id"]), rows)
     return events
 
 

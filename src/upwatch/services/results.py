@@ -5,14 +5,12 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from upwatch.domain.results import CheckResult
 from upwatch.domain.state import FlapPolicy
 from upwatch.services.transitions import MonitorEvent, apply_to_monitor
-from upwatch.store.database import dialect_of
+from upwatch.store.database import insert_ignoring_conflicts
 from upwatch.store.monitors import lock_monitors
 from upwatch.store.tables import CheckResultRow
 
@@ -61,12 +59,9 @@ async def insert_new_results(
     if not results:
         return set()
     table = cast(Table, CheckResultRow.__table__)
-    insert = pg_insert if dialect_of(session) == "postgresql" else sqlite_insert
-    returning = (
-        insert(table)
-        .on_conflict_do_nothing(index_elements=["monitor_id", "scheduled_at"])
-        .returning(table.c.monitor_id, table.c.scheduled_at)
-    )
+    returning = insert_ignoring_conflicts(
+        session, table, key=["monitor_id", "scheduled_at"]
+    ).returning(table.c.monitor_id, table.c.scheduled_at)
     inserted = await session.execute(returning, [_row(r) for r in results])
     return {(row.monitor_id, row.scheduled_at) for row in inserted}
 

@@ -3,7 +3,9 @@
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Insert, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -44,3 +46,9 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 def dialect_of(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
+
+
+def insert_ignoring_conflicts(session: AsyncSession, table: Any, *, key: list[str]) -> Insert:
+    """``INSERT … ON CONFLICT (key) DO NOTHING`` in the session's dialect (SQLite or PostgreSQL)."""
+    insert = pg_insert if dialect_of(session) == "postgresql" else sqlite_insert
+    return insert(table).on_conflict_do_nothing(index_elements=key)
