@@ -34,7 +34,9 @@ def rabbitmq_broker() -> Iterator[str]:
 
 
 @pytest.fixture
-def sqs_broker(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh moto server (SQS, S3, …) on 127.0.0.1, with fake credentials in the environment
+    so nothing can reach AWS itself; yields its endpoint URL."""
     from moto.server import ThreadedMotoServer
 
     for name, value in {
@@ -47,5 +49,10 @@ def sqs_broker(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
-    yield f"sqs://testing:testing@127.0.0.1:{port}"
+    yield f"http://127.0.0.1:{port}"
     server.stop()
+
+
+@pytest.fixture
+def sqs_broker(moto_server: str) -> str:
+    return f"sqs://testing:testing@{moto_server.removeprefix('http://')}"

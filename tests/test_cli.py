@@ -149,3 +149,42 @@ def test_an_unsupported_database_url_is_named(tmp_path: Path) -> None:
     result = run(tmp_path, "db", "upgrade", UPWATCH_DATABASE_URL="mysql://u@h/db")
     assert result.returncode == 2
     assert "unsupported database 'mysql'" in result.stderr
+
+
+def test_maintenance_add_list_and_delete(tmp_path: Path) -> None:
+    added = run(
+        tmp_path,
+        *("maintenance", "add", "--name", "db upgrade", "--tag", "db", "--cron", "0 2 * * 0"),
+        *("--duration", "2h", "--timezone", "Europe/Berlin"),
+    )
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.strip() == "added maintenance window 1"
+    unknown = run(
+        tmp_path,
+        *("maintenance", "add", "--name", "x", "--monitor", "5"),
+        *("--start", "2026-12-01T10:00:00Z", "--end", "2026-12-01T11:00:00Z"),
+    )
+    assert unknown.returncode == 2
+    assert "monitor_ids[0]: monitor 5 does not exist" in unknown.stderr
+    backwards = run(
+        tmp_path,
+        *("maintenance", "add", "--name", "x", "--tag", "db"),
+        *("--start", "2026-12-01T10:00:00Z", "--end", "2026-12-01T09:00:00Z"),
+    )
+    assert backwards.returncode == 2
+    assert "ends_at: Value error, ends_at must be after starts_at" in backwards.stderr
+
+    listed = run(tmp_path, "maintenance", "list")
+    assert listed.returncode == 0, listed.stderr
+    (line,) = listed.stdout.splitlines()  # the refused ones stored nothing
+    assert line.split("\t")[:4] == [
+        "1",
+        "db upgrade",
+        "cron 0 2 * * 0 for 7200s (Europe/Berlin)",
+        "tag db",
+    ]
+
+    assert run(tmp_path, "maintenance", "delete", "1").returncode == 0
+    missing = run(tmp_path, "maintenance", "delete", "1")
+    assert missing.returncode == 2
+    assert "error: maintenance window 1 does not exist" in missing.stderr

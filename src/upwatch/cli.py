@@ -4,7 +4,7 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
@@ -25,15 +25,29 @@ monitors_app = typer.Typer(help="Monitors as YAML files (config as code).", no_a
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(monitors_app, name="monitors")
+maintenance_app = typer.Typer(
+    help="Maintenance windows: no alerts while one lasts.", no_args_is_help=True
+)
+app.add_typer(maintenance_app, name="maintenance")
+statuspage_app = typer.Typer(help="Public status pages.", no_args_is_help=True)
+app.add_typer(statuspage_app, name="statuspage")
 
 
-def _settings() -> Settings:
+def _settings(*, log_file: bool = False) -> Settings:
     try:
         settings = get_settings()
         settings.async_database_url  # noqa: B018 - validates UPWATCH_DATABASE_URL now
     except (ValidationError, ValueError) as exc:
         _fail(f"invalid settings: {exc}")
-    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    try:
+        configure_logging(
+            level=settings.log_level,
+            fmt=settings.log_format,
+            file=settings.log_file if log_file else None,
+            file_keep_days=settings.log_file_keep_days,
+        )
+    except OSError as exc:
+        _fail(f"cannot open UPWATCH_LOG_FILE: {exc}")
     return settings
 
 
@@ -74,7 +88,7 @@ def serve(
     """Run everything in one process: API, scheduler, probes and ping intake."""
     from upwatch.web.app import create_app
 
-    settings = _with_address(_settings(), host, port)
+    settings = _with_address(_settings(log_file=True), host, port)
     _serve_http(create_app(settings), settings)
 
 
@@ -139,7 +153,7 @@ def worker(
         ("checks", "pings", "notify", "maintenance")
     ),
 ) -> None:
-    """Fleet role: a Celery worker running check batches and writing pings."""
+    """Fleet role: a Celery worker running check batches, writing pings, sending alerts."""
     from upwatch.worker.celery_app import create_celery
     from upwatch.worker.tasks import register_tasks
 
@@ -192,6 +206,62 @@ def _fleet_settings() -> Settings:
     return settings
 
 
+@app.command()
+def backup(
+    to: Annotated[str, typer.Option("--to", help="A folder or s3://bucket/prefix.")],
+    keep: Annotated[
+        int, typer.Option(min=1, help="Backups of this tool kept there; older ones are deleted.")
+    ] = 7,
+) -> None:
+    """Back the database up (pg_dump custom format, or SQLite's online backup)."""
+    from upwatch.backups.service import create_backup
+    from upwatch.engine.embedded import utc_now
+
+    settings = _settings()
+    try:
+        made = create_backup(
+            database_url=settings.async_database_url,
+            destination=to,
+            keep=keep,
+            now=utc_now(),
+            s3_endpoint_url=settings.s3_endpoint_url,
+        )
+    except UpwatchError as exc:
+        _fail(f"backup failed: {exc}", code=1)
+    typer.echo(f"backup written to {made.location}")
+    for name in made.removed:
+        typer.echo(f"removed older backup {name}")
+
+
+@app.command()
+def restore(
+    source: Annotated[
+        str,
+        typer.Argument(
+            metavar="FROM",
+            help="A backup file or s3:// object, or a folder or prefix (its newest backup).",
+        ),
+    ],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Replace a database that already holds monitors.")
+    ] = False,
+) -> None:
+    """Restore a backup into the configured database (stop the other roles first)."""
+    from upwatch.backups.service import restore_backup
+
+    settings = _settings()
+    try:
+        restored = restore_backup(
+            database_url=settings.async_database_url,
+            source=source,
+            replace=yes,
+            s3_endpoint_url=settings.s3_endpoint_url,
+        )
+    except UpwatchError as exc:
+        _fail(f"restore failed: {exc}", code=1)
+    typer.echo(f"restored {restored.source} into the {restored.target}")
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply database migrations up to the newest schema."""
@@ -233,8 +303,10 @@ def monitors_import(
 ) -> None:
     """Create or update (matched by name) every monitor in FILE; all or nothing."""
     from upwatch.engine.embedded import utc_now
+    from upwatch.errors import ValidationFailedError
     from upwatch.monitor_files import load_monitor_file
     from upwatch.services import monitors
+    from upwatch.services.dependencies import ensure_valid_dependencies
     from upwatch.services.targets import ensure_allowed_targets
 
     settings = _settings()
@@ -253,6 +325,14 @@ def monitors_import(
             except UpwatchError as exc:
                 raise ConfigurationError(f"{file}: monitors[{index}]: {exc}") from exc
             existing = await monitors.find_by_name(session=session, name=spec.name)
+            try:
+                await ensure_valid_dependencies(
+                    session=session,
+                    monitor_id=existing.id if existing else None,
+                    depends_on=spec.depends_on,
+                )
+            except ValidationFailedError as exc:
+                raise ConfigurationError(f"{file}: monitors[{index}].{exc}") from exc
             if existing is None:
                 await monitors.create_monitor(session=session, spec=spec, now=now)
                 created += 1
@@ -311,6 +391,229 @@ def check(
     for line in lines:
         typer.echo(line)
     raise typer.Exit(1 if any_down else 0)
+
+
+@statuspage_app.command("export")
+def statuspage_export(
+    slug: Annotated[str, typer.Argument(help="The status page's slug.")],
+    directory: Annotated[
+        Path, typer.Argument(metavar="DIR", help="Folder to write the site into.")
+    ],
+) -> None:
+    """Write the page as a static site (index.html, status.json, assets/) for S3 + CloudFront."""
+    from upwatch.engine.embedded import utc_now
+    from upwatch.services.status_summary import StatusSummary
+    from upwatch.web.status.export import check_writable, summary_for_export, write_site
+
+    settings = _settings()
+
+    def cannot_write(exc: OSError) -> NoReturn:
+        _fail(f"cannot write the site into {directory}: {exc.strerror or exc}")
+
+    try:
+        check_writable(directory)
+    except OSError as exc:
+        cannot_write(exc)
+
+    async def summarise(session: AsyncSession) -> StatusSummary:
+        return await summary_for_export(session=session, slug=slug, now=utc_now())
+
+    summary = _with_session(settings, summarise, migrate=settings.is_sqlite)
+    try:
+        written = write_site(summary, directory)
+    except OSError as exc:
+        cannot_write(exc)
+    typer.echo(f"wrote {', '.join(str(path) for path in written)} into {directory}")
+
+
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
+
+
+def _seconds(text: str) -> int:
+    """``7200``, ``90m``, ``2h`` or ``1d`` as seconds."""
+    unit = _DURATION_UNITS.get(text[-1:].lower(), 1) if text else 1
+    number = text[:-1] if text[-1:].lower() in _DURATION_UNITS else text
+    try:
+        return int(float(number) * unit)
+    except ValueError:
+        _fail(f"--duration: {text!r} is not a duration such as 7200, 90m, 2h or 1d")
+
+
+@maintenance_app.command("add")
+def maintenance_add(
+    name: Annotated[str, typer.Option(help="What the window is for.")],
+    monitor: Annotated[
+        list[int] | None, typer.Option("--monitor", help="Monitor id covered (repeatable).")
+    ] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", help="Monitors with this tag (repeatable).")
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option(help="ISO 8601 with offset; the start of a one-off window.")
+    ] = None,
+    end: Annotated[str | None, typer.Option(help="ISO 8601 with offset; its end.")] = None,
+    rrule: Annotated[
+        str | None, typer.Option(help='Recurring: e.g. "FREQ=WEEKLY;BYDAY=SU;BYHOUR=2".')
+    ] = None,
+    cron: Annotated[str | None, typer.Option(help='Recurring: e.g. "0 2 * * 0".')] = None,
+    duration: Annotated[
+        str | None, typer.Option(help="Length of each recurring occurrence: 7200, 90m, 2h, 1d.")
+    ] = None,
+    timezone: Annotated[str, typer.Option(help="IANA time zone of the rule.")] = "UTC",
+) -> None:
+    """Add a one-off (--start/--end) or recurring (--rrule or --cron, --duration) window."""
+    from upwatch.domain.maintenance import parse_window
+    from upwatch.engine.embedded import utc_now
+    from upwatch.services import maintenance
+
+    settings = _settings()
+    document: dict[str, object] = {
+        "name": name,
+        "monitor_ids": monitor or [],
+        "tags": tag or [],
+        "timezone": timezone,
+    }
+    given = {"starts_at": start, "ends_at": end, "rrule": rrule, "cron": cron}
+    document.update({field: value for field, value in given.items() if value is not None})
+    if duration is not None:
+        document["duration"] = _seconds(duration)
+    now = utc_now()
+    try:
+        spec = parse_window(document, now=now)
+    except ValidationError as exc:
+        _fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+
+    async def add(session: AsyncSession) -> int:
+        return (await maintenance.create_window(session=session, spec=spec, now=now)).id
+
+    window_id = _with_session(settings, add, migrate=settings.is_sqlite)
+    typer.echo(f"added maintenance window {window_id}")
+
+
+@maintenance_app.command("list")
+def maintenance_list() -> None:
+    """Every window: schedule, scope, whether it is in force now and when it next starts."""
+    from upwatch.domain.maintenance import is_active, next_occurrence
+    from upwatch.engine.embedded import utc_now
+    from upwatch.services import maintenance
+
+    settings = _settings()
+
+    async def lines(session: AsyncSession) -> list[str]:
+        now = utc_now()
+        found = []
+        for row in await maintenance.list_windows(session=session):
+            spec = maintenance.window_spec(row)
+            if spec.recurring:
+                rule = f"rrule {spec.rrule}" if spec.rrule else f"cron {spec.cron}"
+                schedule = f"{rule} for {spec.duration}s ({spec.timezone})"
+            else:
+                schedule = f"{row.starts_at.isoformat()} to {row.ends_at}"
+            scope = ", ".join(
+                [f"monitor {i}" for i in spec.monitor_ids] + [f"tag {t}" for t in spec.tags]
+            )
+            upcoming = next_occurrence(spec, now)
+            state = (
+                "ACTIVE"
+                if is_active(spec, now)
+                else "next " + (upcoming.start.isoformat() if upcoming else "never")
+            )
+            found.append(f"{row.id}\t{spec.name}\t{schedule}\t{scope}\t{state}")
+        return found
+
+    for line in _with_session(settings, lines, migrate=settings.is_sqlite):
+        typer.echo(line)
+
+
+@maintenance_app.command("delete")
+def maintenance_delete(window_id: Annotated[int, typer.Argument(help="The window's id.")]) -> None:
+    """Delete a maintenance window."""
+    from upwatch.services import maintenance
+
+    settings = _settings()
+
+    async def delete(session: AsyncSession) -> None:
+        await maintenance.delete_window(session=session, window_id=window_id)
+
+    _with_session(settings, delete, migrate=settings.is_sqlite)
+    typer.echo(f"deleted maintenance window {window_id}")
+
+
+report_app = typer.Typer(help="Reports.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+
+def _run_job(work: Coroutine[object, object, T]) -> T:
+    try:
+        return asyncio.run(work)
+    except (SQLAlchemyError, OSError) as exc:
+        _fail(f"database unreachable or refused the request: {exc}")
+
+
+@app.command()
+def rollup() -> None:
+    """Bring the hourly and daily rollups up to date (also runs every minute in serve and on
+    the leading scheduler)."""
+    from upwatch.engine.embedded import utc_now
+    from upwatch.engine.maintenance import rollup_now
+
+    run = _run_job(rollup_now(_settings(), utc_now()))
+    if run.skipped:
+        typer.echo("another rollup is running; nothing done")
+        return
+    typer.echo(f"rolled up {run.hours} hours, {run.days} days, {run.late_hours} late hours")
+
+
+@app.command()
+def prune() -> None:
+    """Delete raw results, pings and sent deliveries past UPWATCH_RAW_RETENTION_DAYS and hourly
+    rollups past a year; on PostgreSQL drop whole day partitions and create the next ones."""
+    from upwatch.engine.embedded import utc_now
+    from upwatch.engine.maintenance import prune_now
+
+    run = _run_job(prune_now(_settings(), utc_now()))
+    if run.skipped:
+        typer.echo("another prune is running; nothing done")
+        return
+    cutoff = run.cutoff.isoformat() if run.cutoff else "nothing rolled up yet"
+    typer.echo(
+        f"pruned raw results before {cutoff}: {run.results_deleted} rows deleted, "
+        f"{len(run.partitions_dropped)} partitions dropped, "
+        f"{len(run.partitions_created)} created; {run.pings_deleted} pings, "
+        f"{run.deliveries_deleted} deliveries, {run.hourly_rollups_deleted} hourly rollups"
+    )
+
+
+@report_app.command("sla")
+def report_sla(
+    monitor: Annotated[list[int], typer.Option(help="Monitor id; may repeat.")],
+    month: Annotated[str, typer.Option(help="A UTC month, YYYY-MM.")],
+    format: Annotated[str, typer.Option(help="json or csv.")] = "json",
+) -> None:
+    """Uptime, downtime, incidents, MTTR and MTBF per monitor for a month."""
+    import json
+
+    from upwatch.engine.embedded import utc_now
+    from upwatch.services import sla
+
+    if format not in ("json", "csv"):
+        _fail("--format: expected json or csv")
+    settings = _settings()
+    try:
+        since, until = sla.month_range(month, field="--month")
+    except UpwatchError as exc:
+        _fail(str(exc))
+
+    async def report(session: AsyncSession) -> list[sla.SlaReport]:
+        return await sla.sla_reports(
+            session=session, monitor_ids=monitor, since=since, until=until, now=utc_now()
+        )
+
+    reports = _with_session(settings, report, migrate=settings.is_sqlite)
+    if format == "csv":
+        typer.echo(sla.as_csv(reports), nl=False)
+    else:
+        typer.echo(json.dumps([sla.as_json(r) for r in reports], indent=2))
 
 
 def main() -> None:

@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     )
     sqs_region: str = Field("us-east-1", description="AWS region of the SQS queues.")
     sqs_queue_prefix: str = Field("upwatch-", description="Prefix of the SQS queue names.")
+    sqs_queue_url_prefix: str | None = Field(
+        None,
+        description="The SQS queues' URL up to their names (https://sqs.REGION.amazonaws.com/"
+        "ACCOUNT/): queue Q is then used at this + UPWATCH_SQS_QUEUE_PREFIX + Q, and queues "
+        "are never listed or created (no sqs:ListQueues or sqs:CreateQueue needed).",
+    )
     broker_visibility_timeout: int = Field(
         300,
         ge=10,
@@ -68,12 +74,34 @@ class Settings(BaseSettings):
     flap_window_seconds: int = Field(
         600, ge=60, description="Window in which status changes count towards flapping."
     )
+    alert_group_wait_seconds: float = Field(
+        30,
+        ge=0,
+        le=600,
+        description="How long an outage or recovery alert waits for others to the same channel, "
+        "so that a mass outage arrives as one grouped message; 0 sends each at once.",
+    )
     max_request_body_bytes: int = Field(
         1_048_576, ge=1024, description="Largest request body the HTTP server accepts."
+    )
+    status_page_cache_seconds: float = Field(
+        30,
+        ge=0,
+        le=3600,
+        description="How long public status pages, their JSON and badges are served from "
+        "memory (and may be cached by browsers and CDNs); 0 renders every request.",
     )
     secret_key: SecretStr | None = Field(
         None,
         description="Key that seals channel secrets; default is a key made once in the data dir.",
+    )
+    secure_cookies: bool | None = Field(
+        None,
+        description="Mark dashboard cookies Secure; default: when the request or the public URL "
+        "is https.",
+    )
+    session_hours: int = Field(
+        12, ge=1, le=720, description="How long a dashboard sign-in lasts, in hours."
     )
     smtp_host: str = Field("localhost", description="SMTP server for e-mail channels.")
     smtp_port: int = Field(25, ge=1, le=65535, description="SMTP server port.")
@@ -85,9 +113,26 @@ class Settings(BaseSettings):
     sns_endpoint_url: str | None = Field(
         None, description="Another SNS endpoint than AWS's (a local emulator)."
     )
+    s3_endpoint_url: str | None = Field(
+        None, description="Another S3 endpoint than AWS's for backups (a local emulator)."
+    )
+    raw_retention_days: int = Field(
+        30, ge=1, description="Days raw check results, pings and sent deliveries are kept."
+    )
+    hourly_rollup_retention_days: int = Field(
+        365, ge=1, description="Days hourly rollups are kept; daily rollups are kept forever."
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "console"] = Field(
         "json", description="`json` lines for machines (CloudWatch), `console` for people."
+    )
+    log_file: Path | None = Field(
+        None,
+        description="`serve` also writes JSON lines to this file, rotated at midnight UTC; "
+        "unset means no file.",
+    )
+    log_file_keep_days: int = Field(
+        7, ge=1, le=366, description="Rotated daily log files kept beside UPWATCH_LOG_FILE."
     )
 
     @field_validator("allowed_target_cidrs", mode="before")
@@ -96,6 +141,15 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("sqs_queue_url_prefix")
+    @classmethod
+    def _queue_url_prefix(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be the queues' URL up to their names, https://…/ACCOUNT/")
+        return value if value.endswith("/") else f"{value}/"
 
     @property
     def async_database_url(self) -> str:

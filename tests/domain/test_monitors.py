@@ -260,6 +260,11 @@ def test_invalid_fields_of_each_kind_are_named_with_a_reason(
             ("tcp", "timeout"),
             "Value error, timeout must be shorter than interval",
         ),
+        (  # the default timeout (10 s) must fit too, or the stored monitor could not be read
+            MINIMAL["http"] | {"interval": 10},
+            ("http", "timeout"),
+            "Value error, timeout must be shorter than interval",
+        ),
         (
             MINIMAL["heartbeat"] | {"cron": "0 3 * * *"},
             ("heartbeat",),

@@ -32,7 +32,7 @@ def test_a_minimal_notification() -> None:
     assert message.event is EventKind.DOWN
     assert message.links.acknowledge is None
     assert message.downtime_seconds is None
-    assert message.incident.cause == {"status_code": 502}
+    assert message.cause == {"status_code": 502}
 
 
 def test_event_kinds_are_the_documented_strings() -> None:
@@ -43,6 +43,8 @@ def test_event_kinds_are_the_documented_strings() -> None:
         "certificate_expiring",
         "heartbeat_late",
         "flapping",
+        "reminder",
+        "escalation",
         "test",
     ]
 

@@ -1,4 +1,4 @@
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,6 +19,8 @@ S = MonitorStatus
 START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 NO_FLAPPING = FlapPolicy(threshold=1000, window=timedelta(minutes=10))
 UP, DEGRADED, DOWN, NOT_RUN = Outcome.UP, Outcome.DEGRADED, Outcome.DOWN, Outcome.NOT_RUN
+MAINTENANCE = Outcome.MAINTENANCE
+VERDICTS = [UP, DEGRADED, DOWN, NOT_RUN]
 HEALTHY_STATUS = {UP: S.UP, DEGRADED: S.DEGRADED}
 
 
@@ -127,8 +129,7 @@ def test_pausing_ignores_outcomes_until_resumed() -> None:
     (down,) = _run([DOWN])
     paused, paused_transition = pause(down.after, at=START)
 
-    assert paused_transition == Transition(S.DOWN, S.PAUSED, START)
-    assert paused_transition.resolves_incident
+    assert paused_transition == Transition(S.DOWN, S.PAUSED, START, resolves_incident=True)
     assert pause(paused, at=START) == (paused, None)
     for outcome in Outcome:
         assert apply_outcome(paused, outcome, at=START, retries=0, flap=NO_FLAPPING) == (
@@ -150,13 +151,15 @@ def test_pausing_a_flapping_monitor_ends_its_flapping() -> None:
     paused, transition = pause(flapping, at=START)
 
     assert not paused.flapping
-    assert transition == Transition(S.DOWN, S.PAUSED, START, flapping_ended=True)
+    assert transition == Transition(
+        S.DOWN, S.PAUSED, START, flapping_ended=True, resolves_incident=True
+    )
 
 
 # Properties over random histories -------------------------------------------------------------
 
 outcomes_and_gaps = st.lists(
-    st.tuples(st.sampled_from(list(Outcome)), st.integers(min_value=1, max_value=900)),
+    st.tuples(st.sampled_from(VERDICTS), st.integers(min_value=1, max_value=900)),
     max_size=60,
 )
 retry_counts = st.integers(min_value=0, max_value=4)
@@ -244,7 +247,7 @@ def test_incidents_open_and_resolve_in_turn(
         if step.transition.resolves_incident:
             assert incident_open
             incident_open = False
-        assert incident_open == (step.after.status is S.DOWN)
+        assert incident_open == (step.after.status is S.DOWN) == step.after.incident_open
 
 
 @given(outcomes_and_gaps, retry_counts, flap_policies)
@@ -336,7 +339,7 @@ def test_flapping_starts_only_when_changes_in_the_window_reach_the_threshold(
 @given(
     st.lists(
         st.tuples(
-            st.sampled_from([*Outcome, "pause", "resume"]),
+            st.sampled_from([*VERDICTS, "pause", "resume"]),
             st.integers(min_value=1, max_value=900),
         ),
         max_size=60,
@@ -366,4 +369,130 @@ def test_pause_and_resume_keep_transitions_and_incidents_consistent(
             assert transition.flapping_ended == (state.flapping and not after.flapping)
             incident_open ^= transition.opens_incident or transition.resolves_incident
         assert incident_open == (after.status is S.DOWN)
+        state = after
+
+
+# Maintenance and dependencies ----------------------------------------------------------------
+
+
+def _apply(
+    state: MonitorState, outcome: Outcome, *, retries: int = 0, parent_down: bool = False
+) -> tuple[MonitorState, Transition | None]:
+    return apply_outcome(
+        state, outcome, at=START, retries=retries, flap=NO_FLAPPING, parent_down=parent_down
+    )
+
+
+def test_maintenance_keeps_an_open_incident_until_the_monitor_recovers() -> None:
+    down = _run([DOWN])[-1].after
+    held, entered = _apply(down, MAINTENANCE)
+    still_down, again = _apply(held, DOWN)
+    recovered, resolved = _apply(held, UP)
+
+    assert entered == Transition(S.DOWN, S.MAINTENANCE, START)
+    assert held.incident_open
+    assert again == Transition(S.MAINTENANCE, S.DOWN, START)  # the same incident, no new one
+    assert still_down.incident_open
+    assert resolved == Transition(S.MAINTENANCE, S.UP, START, resolves_incident=True)
+    assert not recovered.incident_open
+
+
+def test_after_maintenance_a_healthy_monitor_announces_nothing() -> None:
+    up = _run([UP])[-1].after
+    held, _ = _apply(up, MAINTENANCE)
+    _, after = _apply(held, UP)
+    _, failed = _apply(held, DOWN)
+
+    assert after == Transition(S.MAINTENANCE, S.UP, START)
+    assert failed == Transition(S.MAINTENANCE, S.DOWN, START, opens_incident=True)
+
+
+def test_maintenance_restarts_the_failure_count() -> None:
+    failing = _run([UP, DOWN], retries=2)[-1].after
+    held, _ = _apply(failing, MAINTENANCE, retries=2)
+    first, _ = _apply(held, DOWN, retries=2)
+
+    assert held.consecutive_failures == 0
+    assert (first.status, first.consecutive_failures) == (S.PENDING, 1)
+
+
+def test_a_failing_child_of_a_down_parent_shows_dependency_down_until_the_parent_recovers() -> None:
+    up = _run([UP])[-1].after
+    behind, entered = _apply(up, DOWN, parent_down=True)
+    still, unchanged = _apply(behind, DOWN, parent_down=True)
+    down, opened = _apply(behind, DOWN)
+    healthy, recovered = _apply(behind, UP)
+
+    assert entered == Transition(S.UP, S.DEPENDENCY_DOWN, START)
+    assert (still, unchanged) == (replace(behind, consecutive_failures=2), None)
+    assert opened == Transition(S.DEPENDENCY_DOWN, S.DOWN, START, opens_incident=True)
+    assert down.incident_open
+    assert recovered == Transition(S.DEPENDENCY_DOWN, S.UP, START)
+    assert not healthy.incident_open
+
+
+def test_a_child_already_down_stays_down_when_its_parent_fails() -> None:
+    down = _run([DOWN])[-1].after
+
+    assert _apply(down, DOWN, parent_down=True) == (
+        replace(down, consecutive_failures=2),
+        None,
+    )
+
+
+def test_a_child_within_its_retries_is_not_yet_dependency_down() -> None:
+    up = _run([UP])[-1].after
+
+    after, transition = _apply(up, DOWN, retries=1, parent_down=True)
+
+    assert (after.status, transition) == (S.UP, None)
+
+
+def test_pausing_in_maintenance_resolves_the_open_incident() -> None:
+    held, _ = _apply(_run([DOWN])[-1].after, MAINTENANCE)
+
+    _, transition = pause(held, at=START)
+
+    assert transition == Transition(S.MAINTENANCE, S.PAUSED, START, resolves_incident=True)
+
+
+silenced_histories = st.lists(
+    st.tuples(
+        st.sampled_from([*Outcome]),
+        st.booleans(),
+        st.integers(min_value=1, max_value=900),
+    ),
+    max_size=60,
+)
+
+
+@given(silenced_histories, retry_counts, flap_policies)
+def test_silenced_statuses_never_open_resolve_or_start_flapping(
+    history: list[tuple[Outcome, bool, int]], retries: int, flap: FlapPolicy
+) -> None:
+    state, at, incident_open = MonitorState(), START, False
+    for outcome, parent_down, gap in history:
+        at += timedelta(seconds=gap)
+        after, transition = apply_outcome(
+            state, outcome, at=at, retries=retries, flap=flap, parent_down=parent_down
+        )
+        if transition is not None:
+            assert not (transition.opens_incident and transition.resolves_incident)
+            if transition.opens_incident:
+                assert not incident_open
+            if transition.resolves_incident:
+                assert incident_open
+            incident_open ^= transition.opens_incident or transition.resolves_incident
+            if transition.silenced:
+                assert not transition.opens_incident
+                assert not transition.resolves_incident
+                assert not transition.flapping_started
+        assert after.incident_open == incident_open
+        if after.status is S.DOWN:
+            assert incident_open
+        if outcome is MAINTENANCE:
+            assert after.status is S.MAINTENANCE
+        if after.status is S.DEPENDENCY_DOWN:
+            assert parent_down or state.status is S.DEPENDENCY_DOWN
+            assert not incident_open
         state = after

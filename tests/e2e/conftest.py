@@ -49,6 +49,8 @@ def upwatch(tmp_path: Path) -> Iterator[Upwatch]:
         "UPWATCH_DATA_DIR": str(tmp_path / "data"),
         "UPWATCH_PORT": str(port),
         "UPWATCH_LOG_FORMAT": "json",
+        # Alerts go out at once: grouping is tested on its own, with a clock the test moves.
+        "UPWATCH_ALERT_GROUP_WAIT_SECONDS": "0",
     }
     env.pop("UPWATCH_DATABASE_URL", None)
     log = tmp_path / "upwatch.log"

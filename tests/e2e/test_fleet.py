@@ -1,6 +1,7 @@
 """The core scenario on the fleet: api + 2 schedulers + 2 workers, with each real broker."""
 
 import asyncio
+import json
 import os
 import time
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from tests.e2e.conftest import free_port
 from tests.e2e.fleet import Fleet, fleet
 from tests.e2e.test_serve import target, wait_for
+from tests.receivers import Receiver
 
 pytestmark = pytest.mark.e2e
 INTERVAL = 10
@@ -23,7 +25,7 @@ def start_roles(fleet: Fleet) -> None:
         fleet.start(f"worker-{n}", "worker", "--concurrency=1")
 
 
-async def scenario(fleet: Fleet) -> None:
+async def scenario(fleet: Fleet, receiver: Receiver) -> None:
     port = free_port()
     headers = {"Authorization": f"Bearer {fleet.token()}"}
     async with httpx.AsyncClient(base_url=fleet.api_url, headers=headers, timeout=10) as api:
@@ -31,6 +33,16 @@ async def scenario(fleet: Fleet) -> None:
         async def status_is(url: str, expected: str) -> bool:
             return bool((await api.get(url)).json()["status"] == expected)
 
+        channel = await api.post(
+            "/api/v1/channels",
+            json={
+                "name": "hook",
+                "kind": "webhook",
+                "url": receiver.url("/hook"),
+                "secret": "s" * 32,
+            },
+        )
+        assert channel.status_code == 201, channel.text
         async with target(port):
             created = await api.post(
                 "/api/v1/monitors",
@@ -40,6 +52,7 @@ async def scenario(fleet: Fleet) -> None:
                     "url": f"http://127.0.0.1:{port}/health",
                     "interval": INTERVAL,
                     "timeout": 2,
+                    "channels": [channel.json()["id"]],
                 },
             )
             assert created.status_code == 201, created.text
@@ -51,6 +64,15 @@ async def scenario(fleet: Fleet) -> None:
             await wait_for(lambda: status_is(url, "up"), within=INTERVAL + 10, what="up again")
         (incident,) = (await api.get("/api/v1/incidents")).json()["items"]
         assert incident["resolved_at"] is not None
+
+        # Two schedulers claim, two workers send from the notify queue: each event arrives once.
+        async def both_events_arrived() -> bool:
+            return len(receiver.requests) >= 2
+
+        await wait_for(both_events_arrived, within=20, what="the down and up alerts")
+        await asyncio.sleep(2)  # room for a duplicate to show up, if there were one
+        events = [json.loads(r.body)["event"] for r in receiver.requests]
+        assert events == ["down", "up"]
 
         heartbeat = (
             await api.post(
@@ -71,13 +93,14 @@ async def scenario(fleet: Fleet) -> None:
 
 @pytest.mark.parametrize("broker", ["redis_broker", "rabbitmq_broker", "sqs_broker"])
 async def test_the_core_scenario_on_the_fleet(
-    broker: str, request: pytest.FixtureRequest, tmp_path: Path
+    broker: str, request: pytest.FixtureRequest, tmp_path: Path, receiver: Receiver
 ) -> None:
     broker_url: str = request.getfixturevalue(broker)
-    with fleet(tmp_path, broker_url, **_aws_env()) as running:
+    env = _aws_env() | {"UPWATCH_ALERT_GROUP_WAIT_SECONDS": "0"}
+    with fleet(tmp_path, broker_url, **env) as running:
         start_roles(running)
         try:
-            await scenario(running)
+            await scenario(running, receiver)
         except AssertionError:
             for name in running.processes:
                 print(f"===== {name}\n{running.log(name)[-4000:]}")

@@ -4,6 +4,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.conftest import Clock
@@ -112,3 +113,103 @@ async def test_failures_are_logged_retried_with_backoff_or_given_up(
     if retried:
         assert broken.next_attempt_at >= clock() + timedelta(seconds=10)
     assert channel.consecutive_failures == 1
+
+
+async def test_twenty_monitors_down_in_one_minute_make_one_message_per_channel(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock, receiver: Receiver
+) -> None:
+    async with sessions.begin() as session:
+        ids = []
+        for path in ("/a", "/b"):
+            config = parse_channel({"kind": "webhook", "url": receiver.url(path), "secret": SECRET})
+            channel = await create_channel(
+                session=session, name=path, config=config, secrets=BOX, now=clock()
+            )
+            ids.append(channel.id)
+        monitors = [
+            await create_monitor(
+                session=session, spec=http_spec(name=f"service-{n}", channels=ids), now=clock()
+            )
+            for n in range(20)
+        ]
+    start = clock()
+    for n, monitor in enumerate(monitors):  # spread over the minute, as check phases are
+        async with sessions.begin() as session:
+            at = start + timedelta(seconds=3 * n)
+            result = check_result(monitor.id, at, Outcome.DOWN, error="gateway down")
+            await record_results(session=session, results=[result], flap=FlapPolicy())
+    loop = DeliveryLoop(
+        sessions=sessions,
+        secrets=BOX,
+        context=NotifyContext(timeout_seconds=2, now=clock),
+        clock=clock,
+        group_wait=timedelta(seconds=60),
+    )
+    try:
+        clock.now = start + timedelta(seconds=59)
+        assert await loop.run_once() == 0  # the first is still waiting for company
+        clock.now = start + timedelta(seconds=60)
+        assert await loop.run_once() == 2
+        assert await loop.run_once() == 0
+    finally:
+        await loop.aclose()
+
+    assert sorted(r.path for r in receiver.requests) == ["/a", "/b"]
+    for request in receiver.requests:
+        body = json.loads(request.body)
+        assert (body["type"], body["event"], body["title"]) == (
+            "group",
+            "down",
+            "20 monitors are down",
+        )
+        assert len({n["monitor"]["name"] for n in body["notifications"]}) == 20
+        assert all(n["links"]["acknowledge"] is None for n in body["notifications"])
+    async with sessions() as session:
+        rows = (await session.scalars(select(DeliveryRow))).all()
+    assert {r.status for r in rows} == {"sent"}
+    assert sum(r.grouped_into is None for r in rows) == 2
+
+
+async def test_the_loop_sends_reminders_while_down(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock, receiver: Receiver
+) -> None:
+    async with sessions.begin() as session:
+        config = parse_channel({"kind": "webhook", "url": receiver.url("/hook"), "secret": SECRET})
+        channel = await create_channel(
+            session=session, name="h", config=config, secrets=BOX, now=clock()
+        )
+        spec = http_spec(channels=[channel.id], alerts={"renotify_minutes": 30})
+        monitor = await create_monitor(session=session, spec=spec, now=clock())
+        result = check_result(monitor.id, clock(), Outcome.DOWN, error="refused")
+        await record_results(session=session, results=[result], flap=FlapPolicy())
+    loop = _loop(sessions, clock)
+    try:
+        assert await loop.run_once() == 1
+        clock.advance(29 * 60)
+        assert await loop.run_once() == 0
+        clock.advance(60)
+        assert await loop.run_once() == 1
+    finally:
+        await loop.aclose()
+
+    events = [json.loads(r.body)["event"] for r in receiver.requests]
+    assert events == ["down", "reminder"]
+    assert json.loads(receiver.requests[1].body)["title"] == "web is still down"
+
+
+async def test_a_channel_only_one_monitor_alerts_does_not_wait_for_company(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock, receiver: Receiver
+) -> None:
+    await _incident_for(sessions, clock, receiver.url("/own"))
+    loop = DeliveryLoop(
+        sessions=sessions,
+        secrets=BOX,
+        context=NotifyContext(timeout_seconds=2, now=clock),
+        clock=clock,
+        group_wait=timedelta(seconds=60),
+    )
+    try:
+        assert await loop.run_once() == 1
+    finally:
+        await loop.aclose()
+    assert json.loads(receiver.requests[0].body)["type"] == "notification"

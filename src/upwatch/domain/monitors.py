@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from upwatch.domain.policies import AlertSettings
 from upwatch.domain.status_codes import StatusCodeRange, parse_status_ranges
 
 MIN_INTERVAL_SECONDS = 10
@@ -35,12 +36,22 @@ Host = Annotated[str, StringConstraints(strip_whitespace=True, pattern=HOSTNAME_
 class MonitorBase(_Strict):
     name: Trimmed = Field(min_length=1, max_length=200)
     interval: int = Field(60, ge=MIN_INTERVAL_SECONDS, le=86_400, description="Seconds.")
-    timeout: float = Field(10.0, gt=0, le=120, description="Seconds for one check.")
+    # Validated when defaulted too: the default must also be shorter than a short interval.
+    timeout: float = Field(
+        10.0, gt=0, le=120, validate_default=True, description="Seconds for one check."
+    )
     retries: int = Field(0, ge=0, le=20, description="Failures tolerated before DOWN.")
     tags: list[Annotated[Trimmed, Field(min_length=1, max_length=64)]] = Field(default_factory=list)
     paused: bool = False
     channels: list[Annotated[int, Field(ge=1)]] = Field(
         default_factory=list, description="Ids of the notification channels to alert."
+    )
+    alerts: AlertSettings | None = Field(
+        None, description="Events, re-notify and escalation; unset fields come from tag policies."
+    )
+    depends_on: list[Annotated[int, Field(ge=1)]] = Field(
+        default_factory=list,
+        description="Ids of monitors this one needs; while one is down, this one does not alert.",
     )
 
     @field_validator("timeout")

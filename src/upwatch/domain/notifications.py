@@ -14,6 +14,8 @@ class EventKind(StrEnum):
     CERTIFICATE_EXPIRING = "certificate_expiring"
     HEARTBEAT_LATE = "heartbeat_late"
     FLAPPING = "flapping"
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
     TEST = "test"
 
 
@@ -51,13 +53,23 @@ class Notification(_Frozen):
 
     event: EventKind
     monitor: MonitorRef
-    incident: IncidentRef
+    incident: IncidentRef | None = Field(
+        None, description="The incident; none for an event without one (degraded)."
+    )
     occurred_at: AwareDatetime
     downtime_seconds: float | None = Field(
         None, ge=0, description="How long the monitor was down; set on recovery."
     )
     links: Links = Field(default_factory=Links)
     idempotency_key: str = Field(min_length=1, max_length=200)
+    check: dict[str, Any] = Field(
+        default_factory=dict, description="The check behind an event without an incident."
+    )
+
+    @property
+    def cause(self) -> dict[str, Any]:
+        """What went wrong: the incident's first failing check, or the check behind the event."""
+        return self.incident.cause if self.incident else self.check
 
 
 class GroupedNotification(_Frozen):

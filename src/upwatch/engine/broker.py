@@ -1,4 +1,4 @@
-"""Publishing check batches and ping batches to the Celery broker, one message per batch."""
+"""Publishing check, ping and notification batches to the Celery broker, one message per batch."""
 
 import asyncio
 import time
@@ -6,9 +6,17 @@ import time
 from celery import Celery
 
 from upwatch.engine.jobs import CheckJob
-from upwatch.engine.messages import job_to_message, ping_to_message
+from upwatch.engine.messages import delivery_to_message, job_to_message, ping_to_message
+from upwatch.services.deliveries import DueDelivery
 from upwatch.services.pings import Ping
-from upwatch.worker.celery_app import CHECKS, PINGS, TASK_RECORD_PINGS, TASK_RUN_CHECKS
+from upwatch.worker.celery_app import (
+    CHECKS,
+    NOTIFY,
+    PINGS,
+    TASK_RECORD_PINGS,
+    TASK_RUN_CHECKS,
+    TASK_SEND_NOTIFICATIONS,
+)
 
 
 class BrokerPublisher:
@@ -22,6 +30,10 @@ class BrokerPublisher:
 
     async def publish_pings(self, pings: list[Ping]) -> None:
         await self._send(TASK_RECORD_PINGS, PINGS, [ping_to_message(ping) for ping in pings])
+
+    async def publish_deliveries(self, deliveries: list[DueDelivery]) -> None:
+        batch = [delivery_to_message(delivery) for delivery in deliveries]
+        await self._send(TASK_SEND_NOTIFICATIONS, NOTIFY, batch)
 
     async def _send(self, task: str, queue: str, batch: list[dict[str, object]]) -> None:
         await asyncio.to_thread(

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from upwatch.domain.results import CheckResult
 from upwatch.engine.batching import BatchWriter
 from upwatch.engine.jobs import CheckJob
+from upwatch.engine.maintenance import MaintenanceLoop
 from upwatch.engine.notify import delivery_loop_for
 from upwatch.engine.runner import Runner
 from upwatch.engine.scheduler import Scheduler
@@ -74,6 +75,7 @@ class EmbeddedEngine:
         self._results = BatchWriter(self._write_results, name="results", max_delay=0.2)
         self.pings = BatchWriter(self._write_pings, name="pings", max_delay=0.005)
         self._deliveries = delivery_loop_for(settings, sessions, clock)
+        self._maintenance = MaintenanceLoop(settings=settings, clock=clock)
         self._stopping = asyncio.Event()
         self._writers: list[asyncio.Task[None]] = []
         self._passes: list[asyncio.Task[None]] = []
@@ -87,6 +89,7 @@ class EmbeddedEngine:
         self._passes = [
             asyncio.create_task(self.scheduler.run_forever(self._stopping), name="scheduler"),
             asyncio.create_task(self._deliveries.run_forever(self._stopping), name="deliveries"),
+            asyncio.create_task(self._maintenance.run_forever(self._stopping), name="maintenance"),
         ]
         self._runners = [
             asyncio.create_task(self._consume(), name=f"runner-{n}") for n in range(RUNNER_TASKS)

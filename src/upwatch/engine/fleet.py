@@ -8,6 +8,7 @@ import structlog
 from upwatch.engine.broker import BrokerPublisher
 from upwatch.engine.embedded import report_events, utc_now
 from upwatch.engine.leader import Leadership
+from upwatch.engine.maintenance import MaintenanceLoop
 from upwatch.engine.notify import delivery_loop_for
 from upwatch.engine.scheduler import Scheduler
 from upwatch.metrics import SCHEDULER_LEADER
@@ -32,9 +33,17 @@ async def run_scheduler_role(settings: Settings, stop: asyncio.Event) -> None:
         tick_seconds=settings.scheduler_tick_seconds,
     )
     leadership = Leadership(database)
-    # Claims skip locked rows, so every scheduler may send: the outbox needs no leader.
-    deliveries = delivery_loop_for(settings, session_factory(database), utc_now)
+    # Claims skip locked rows, so every scheduler may claim: the outbox needs no leader. The
+    # sending happens on the workers, from the notify queue.
+    deliveries = delivery_loop_for(
+        settings, session_factory(database), utc_now, dispatch=publisher.publish_deliveries
+    )
     sending = asyncio.create_task(deliveries.run_forever(stop), name="deliveries")
+    # Rollup and prune run beside the leader only, on a thread of their own.
+    maintenance = MaintenanceLoop(
+        settings=settings, clock=utc_now, active=lambda: leadership.leading
+    )
+    maintaining = asyncio.create_task(maintenance.run_forever(stop), name="maintenance")
     try:
         while not stop.is_set():
             pause = await _lead_once(scheduler, leadership)
@@ -46,7 +55,7 @@ async def run_scheduler_role(settings: Settings, stop: asyncio.Event) -> None:
         with contextlib.suppress(Exception):
             await leadership.release()
         SCHEDULER_LEADER.set(0)
-        await asyncio.gather(sending, return_exceptions=True)
+        await asyncio.gather(sending, maintaining, return_exceptions=True)
         await deliveries.aclose()
         await database.dispose()
         log.info("scheduler stopped")

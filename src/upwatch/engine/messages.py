@@ -6,6 +6,7 @@ from typing import Any
 from upwatch.domain.monitors import parse_monitor
 from upwatch.domain.status import PingKind
 from upwatch.engine.jobs import CheckJob
+from upwatch.services.deliveries import MESSAGE, DueDelivery
 from upwatch.services.pings import Ping
 
 
@@ -54,4 +55,25 @@ def ping_from_message(message: dict[str, Any]) -> Ping:
         body_truncated=bool(message["body_truncated"]),
         remote_addr=message["remote_addr"],
         user_agent=message["user_agent"],
+    )
+
+
+def delivery_to_message(delivery: DueDelivery) -> dict[str, Any]:
+    """The channel's secrets stay sealed on the broker; only a worker with the key opens them."""
+    return {
+        "delivery_id": delivery.delivery_id,
+        "channel_id": delivery.channel_id,
+        "attempt": delivery.attempt,
+        "sealed_channel": delivery.sealed_channel,
+        "message": delivery.message.model_dump(mode="json"),
+    }
+
+
+def delivery_from_message(message: dict[str, Any]) -> DueDelivery:
+    return DueDelivery(
+        delivery_id=int(message["delivery_id"]),
+        channel_id=int(message["channel_id"]),
+        attempt=int(message["attempt"]),
+        sealed_channel=dict(message["sealed_channel"]),
+        message=MESSAGE.validate_python(message["message"]),
     )

@@ -26,6 +26,11 @@ _TITLES: dict[EventKind, tuple[str, str]] = {
     ),
     EventKind.HEARTBEAT_LATE: ("{name}: heartbeat is late", "{count} monitors: heartbeats late"),
     EventKind.FLAPPING: ("{name} is flapping", "{count} monitors are flapping"),
+    EventKind.REMINDER: ("{name} is still down", "{count} monitors are still down"),
+    EventKind.ESCALATION: (
+        "{name} is down and nobody has acknowledged it",
+        "{count} monitors are down and nobody has acknowledged them",
+    ),
     EventKind.TEST: ("Test notification for {name}", "Test notification for {count} monitors"),
 }
 
@@ -96,7 +101,7 @@ def _monitor_line(notification: Notification) -> str:
     monitor = notification.monitor
     target = f" {monitor.target}" if monitor.target else ""
     line = f"{one_line(monitor.name)} ({monitor.kind}){target}"
-    cause = _cause(notification.incident.cause)
+    cause = _cause(notification.cause)
     return f"{line}: {cause}" if cause else line
 
 
@@ -108,16 +113,17 @@ def _facts(notification: Notification) -> list[Fact]:
     if monitor.target:
         facts.append(("Target", monitor.target))
     facts.append(("Event", f"{notification.event.value} at {_moment(notification.occurred_at)}"))
-    facts.append(("Incident", f"#{incident.id} opened {_moment(incident.opened_at)}"))
+    if incident is not None:
+        facts.append(("Incident", f"#{incident.id} opened {_moment(incident.opened_at)}"))
     if notification.downtime_seconds is not None:
         facts.append(("Downtime", human_duration(notification.downtime_seconds)))
-    cause = _cause(incident.cause)
+    cause = _cause(notification.cause)
     if cause:
         facts.append(("Cause", cause))
-    timing = _timing(incident.cause)
+    timing = _timing(notification.cause)
     if timing:
         facts.append(("Timing", timing))
-    excerpt = _excerpt(incident.cause)
+    excerpt = _excerpt(notification.cause)
     if excerpt:
         facts.append(("Response", excerpt))
     return facts

@@ -2,14 +2,16 @@
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from upwatch.domain.policies import AlertSettings
 from upwatch.errors import NotFoundError, ValidationFailedError
 from upwatch.notifiers.registry import ChannelConfig
 from upwatch.notifiers.secrets import SecretBox
-from upwatch.store.tables import ChannelRow, MonitorRow
+from upwatch.store.tables import AlertPolicyRow, ChannelRow, MonitorRow
 
 
 async def create_channel(
@@ -50,17 +52,44 @@ async def delete_channel(*, session: AsyncSession, channel_id: int) -> None:
     for monitor in await session.scalars(select(MonitorRow)):
         if channel_id in monitor.channel_ids:
             monitor.channel_ids = [c for c in monitor.channel_ids if c != channel_id]
+        if monitor.alert_settings:
+            monitor.alert_settings = _without_channel(monitor.alert_settings, channel_id)
+    for policy in await session.scalars(select(AlertPolicyRow)):
+        policy.channel_ids = [c for c in policy.channel_ids if c != channel_id]
+        policy.settings = _without_channel(policy.settings, channel_id)
     await session.delete(row)
 
 
-async def ensure_channels_exist(*, session: AsyncSession, channel_ids: Sequence[int]) -> None:
-    if not channel_ids:
-        return
-    known = set(await session.scalars(select(ChannelRow.id).where(ChannelRow.id.in_(channel_ids))))
-    problems = [
-        (f"channels[{index}]", f"channel {channel_id} does not exist")
-        for index, channel_id in enumerate(channel_ids)
-        if channel_id not in known
+def _without_channel(settings: dict[str, Any], channel_id: int) -> dict[str, Any]:
+    """Alert settings whose escalation steps no longer name the channel (empty steps go)."""
+    steps = settings.get("escalation")
+    if not steps:
+        return settings
+    kept = [
+        {**step, "channels": [c for c in step["channels"] if c != channel_id]} for step in steps
     ]
+    return {**settings, "escalation": [step for step in kept if step["channels"]]}
+
+
+async def ensure_channels_exist(
+    *,
+    session: AsyncSession,
+    channel_ids: Sequence[int],
+    alerts: AlertSettings | None = None,
+    field: str = "channels",
+) -> None:
+    """Every channel a monitor or a tag policy names must exist; problems name their field."""
+    references = [(f"{field}[{index}]", c) for index, c in enumerate(channel_ids)]
+    if alerts is not None:
+        references += [
+            (f"alerts.escalation[{step}].channels[{index}]", c)
+            for step, escalation in enumerate(alerts.escalation or ())
+            for index, c in enumerate(escalation.channels)
+        ]
+    if not references:
+        return
+    wanted = {c for _, c in references}
+    known = set(await session.scalars(select(ChannelRow.id).where(ChannelRow.id.in_(wanted))))
+    problems = [(f, f"channel {c} does not exist") for f, c in references if c not in known]
     if problems:
         raise ValidationFailedError(problems)

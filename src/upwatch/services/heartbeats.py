@@ -9,6 +9,7 @@ from upwatch.domain.results import CheckResult, ProbeResult
 from upwatch.domain.state import FlapPolicy
 from upwatch.domain.status import Outcome
 from upwatch.services.results import record_results
+from upwatch.services.silencing import Silencing
 from upwatch.services.transitions import MonitorEvent
 from upwatch.store.monitors import locked
 from upwatch.store.tables import MonitorRow
@@ -19,7 +20,9 @@ async def mark_overdue(
 ) -> list[MonitorEvent]:
     """Record a DOWN result for each heartbeat past its deadline and clear the deadline.
 
-    The deadline comes back with the next ping, so an overdue monitor is reported once.
+    The deadline comes back with the next ping, so an overdue monitor is reported once. A
+    deadline that passes inside a maintenance window is recorded as maintenance and moves to
+    the window's end: a job still silent then is reported after all.
     """
     statement = (
         select(MonitorRow)
@@ -36,12 +39,20 @@ async def mark_overdue(
             result=ProbeResult(
                 outcome=Outcome.DOWN,
                 error=f"no ping received by {row.deadline_at.isoformat(timespec='seconds')}",
+                details={"overdue": True},
             ),
         )
         for row in rows
         if row.deadline_at is not None
     ]
-    events = await record_results(session=session, results=results, flap=flap, down_at_once=True)
+    silencing = await Silencing.load(
+        session, monitors={row.id: row for row in rows}, times=[r.scheduled_at for r in results]
+    )
+    events = await record_results(
+        session=session, results=results, flap=flap, down_at_once=True, silencing=silencing
+    )
     for row in rows:
-        row.deadline_at = None
+        missed = row.deadline_at
+        if missed is not None:
+            row.deadline_at = silencing.calendar.covered_until(row.id, row.tags, missed)
     return events

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from upwatch.errors import NotFoundError
+from upwatch.services.followups import cancel_follow_ups
 from upwatch.store.tables import DeliveryRow, IncidentNoteRow, IncidentRow
 
 NOTE_LIMIT = 10_000
@@ -26,10 +27,12 @@ class TimelineEntry:
 async def acknowledge(
     *, session: AsyncSession, incident_id: int, by: str, now: datetime
 ) -> IncidentRow:
-    """The first acknowledgement counts; acknowledging again changes nothing."""
+    """The first acknowledgement counts and stops reminders and escalation; acknowledging
+    again changes nothing."""
     incident = await _get(session, incident_id)
     if incident.acknowledged_at is None:
         incident.acknowledged_at, incident.acknowledged_by = now, by[:200]
+        await cancel_follow_ups(session=session, incident_id=incident_id)
     return incident
 
 

@@ -11,7 +11,8 @@ from upwatch.domain.monitors import HeartbeatMonitor, MonitorSpec
 from upwatch.domain.schedule import heartbeat_deadline
 from upwatch.domain.state import MonitorState, pause, resume
 from upwatch.domain.status import MonitorStatus
-from upwatch.errors import NotFoundError
+from upwatch.errors import NotFoundError, ValidationFailedError
+from upwatch.services.dependencies import forget_monitor
 from upwatch.services.transitions import resolve_open_incident
 from upwatch.store.database import dialect_of
 from upwatch.store.monitors import spec_of, state_of, write_spec, write_state
@@ -63,8 +64,20 @@ async def set_paused(
     return row
 
 
+async def check_now(*, session: AsyncSession, monitor_id: int, now: datetime) -> MonitorRow:
+    """Make the monitor due at once; its following checks fall on its usual slots again.
+    Heartbeats are checked by their pings and paused monitors not at all, so neither can be."""
+    row = await get_monitor(session=session, monitor_id=monitor_id, for_update=True)
+    if row.kind == "heartbeat" or row.paused:
+        reason = "a heartbeat is checked by its pings" if not row.paused else "it is paused"
+        raise ValidationFailedError([("monitor", f"cannot check now: {reason}")])
+    row.next_run_at = now
+    return row
+
+
 async def delete_monitor(*, session: AsyncSession, monitor_id: int) -> None:
     row = await get_monitor(session=session, monitor_id=monitor_id, for_update=True)
+    await forget_monitor(session=session, monitor_id=monitor_id)
     await session.delete(row)
 
 

@@ -15,6 +15,7 @@ from upwatch.domain.schedule import heartbeat_deadline
 from upwatch.domain.state import FlapPolicy
 from upwatch.domain.status import Outcome, PingKind
 from upwatch.services.results import insert_new_results
+from upwatch.services.silencing import Silencing
 from upwatch.services.transitions import MonitorEvent, apply_to_monitor
 from upwatch.store.database import insert_ignoring_conflicts
 from upwatch.store.monitors import lock_monitors, spec_of
@@ -62,6 +63,9 @@ async def record_pings(
     """
     located = await _locate(session, pings)
     monitors = await lock_monitors(session, {monitor_id for _, monitor_id in located})
+    silencing = await Silencing.load(
+        session, monitors=monitors, times=[ping.received_at for ping, _ in located]
+    )
     # Monitors are locked, so a concurrent delivery of the same pings waits, then sees them.
     seen = await _already_recorded(session, [ping.intake_id for ping, _ in located])
     rows: list[dict[str, Any]] = []
@@ -73,7 +77,7 @@ async def record_pings(
         seen.add(ping.intake_id)
         row = _ping_row(ping, monitor_id)
         rows.append(row)
-        event = await _apply(session, monitor, ping, row, flap)
+        event = await _apply(session, monitor, ping, row, flap, silencing)
         if event:
             events.append(event)
     if rows:
@@ -109,7 +113,12 @@ async def _already_recorded(session: AsyncSession, intake_ids: list[str]) -> set
 
 
 async def _apply(
-    session: AsyncSession, monitor: MonitorRow, ping: Ping, row: dict[str, Any], flap: FlapPolicy
+    session: AsyncSession,
+    monitor: MonitorRow,
+    ping: Ping,
+    row: dict[str, Any],
+    flap: FlapPolicy,
+    silencing: Silencing,
 ) -> MonitorEvent | None:
     spec = spec_of(monitor)
     if not isinstance(spec, HeartbeatMonitor) or spec.paused:
@@ -130,7 +139,7 @@ async def _apply(
         cron=spec.cron,
         timezone=spec.timezone,
     )
-    result = _as_check_result(monitor.id, ping, row["duration_s"])
+    result = silencing.adjusted(_as_check_result(monitor.id, ping, row["duration_s"]), monitor)
     if not await insert_new_results(session, [result]):
         return None
     return await apply_to_monitor(
@@ -141,6 +150,7 @@ async def _apply(
         cause=result.cause_snapshot(),
         retries=spec.retries,
         flap=flap,
+        parent_down=silencing.parent_down(monitor),
     )
 
 

@@ -10,10 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from upwatch.domain.status import Outcome
 from upwatch.errors import NotFoundError
+from upwatch.services import rollups
+from upwatch.services.rollup_tally import MAINTENANCE, Tally
 from upwatch.store.database import dialect_of
 from upwatch.store.tables import CheckResultRow, IncidentRow
 
 SUMMARY_WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
+RAW_WINDOW = timedelta(days=1)
 PERCENTILES = (50, 95, 99)
 
 
@@ -48,10 +51,30 @@ async def results_between(
 async def summary(
     *, session: AsyncSession, monitor_id: int, now: datetime
 ) -> dict[str, WindowSummary]:
-    return {
-        name: await _window(session, monitor_id, now - length, now)
-        for name, length in SUMMARY_WINDOWS.items()
-    }
+    """The last day exactly from raw results; longer windows from rollups (percentiles within
+    1 %), so their cost does not grow with the number of results."""
+    windows = {}
+    for name, length in SUMMARY_WINDOWS.items():
+        if length <= RAW_WINDOW:
+            windows[name] = await _window(session, monitor_id, now - length, now)
+        else:
+            windows[name] = await _rolled_window(session, monitor_id, now - length, now)
+    return windows
+
+
+async def _rolled_window(
+    session: AsyncSession, monitor_id: int, since: datetime, until: datetime
+) -> WindowSummary:
+    found = await rollups.tallies(
+        session=session, monitor_ids=[monitor_id], since=since, until=until, with_sketch=True
+    )
+    tally = found.get(monitor_id, Tally())
+    return WindowSummary(
+        checks=tally.checks,
+        failures=tally.failures,
+        uptime_percent=tally.uptime_percent,
+        latency_ms=tally.sketch.percentiles(),
+    )
 
 
 async def _window(
@@ -61,7 +84,7 @@ async def _window(
         CheckResultRow.monitor_id == monitor_id,
         CheckResultRow.scheduled_at >= since,
         CheckResultRow.scheduled_at < until,
-        CheckResultRow.outcome != Outcome.NOT_RUN.value,
+        CheckResultRow.outcome.not_in((Outcome.NOT_RUN.value, MAINTENANCE)),
     )
     checks, failures = (
         await session.execute(

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from upwatch.domain.results import CheckResult
 from upwatch.domain.state import FlapPolicy
+from upwatch.services.silencing import Silencing
 from upwatch.services.transitions import MonitorEvent, apply_to_monitor
 from upwatch.store.database import insert_ignoring_conflicts
 from upwatch.store.monitors import lock_monitors
@@ -21,18 +22,27 @@ async def record_results(
     results: Sequence[CheckResult],
     flap: FlapPolicy,
     down_at_once: bool = False,
+    silencing: Silencing | None = None,
 ) -> list[MonitorEvent]:
     """Store results (a repeated ``(monitor_id, scheduled_at)`` is ignored) and apply the new ones.
 
     Only results that were actually inserted change monitor state, so a redelivered batch never
     counts twice. Results for monitors deleted meanwhile are dropped. ``down_at_once`` ignores
-    the monitors' retries (a missed heartbeat deadline already includes its grace time). The
-    caller commits.
+    the monitors' retries (a missed heartbeat deadline already includes its grace time).
+    Results inside a maintenance window are stored and applied as ``maintenance``; a caller
+    that already resolved the batch's ``silencing`` passes it. The caller commits.
     """
     monitors = await lock_monitors(session, {r.monitor_id for r in results})
-    inserted = await insert_new_results(session, [r for r in results if r.monitor_id in monitors])
+    if silencing is None:
+        silencing = await Silencing.load(
+            session, monitors=monitors, times=[r.scheduled_at for r in results]
+        )
+    results = [
+        silencing.adjusted(r, monitors[r.monitor_id]) for r in results if r.monitor_id in monitors
+    ]
+    inserted = await insert_new_results(session, results)
     events = []
-    for result in sorted(results, key=lambda r: r.scheduled_at):
+    for result in sorted(results, key=silencing.order):
         if (result.monitor_id, result.scheduled_at) not in inserted:
             continue
         monitor = monitors[result.monitor_id]
@@ -46,6 +56,7 @@ async def record_results(
             cause=result.cause_snapshot(),
             retries=0 if down_at_once else monitor.retries,
             flap=flap,
+            parent_down=silencing.parent_down(monitor),
         )
         if event:
             events.append(event)

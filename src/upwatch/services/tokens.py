@@ -2,11 +2,13 @@
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from upwatch.errors import NotFoundError
 from upwatch.store.tables import ApiTokenRow
 
 TOKEN_PREFIX = "uw_"  # noqa: S105 - a public marker that makes tokens recognisable
@@ -37,3 +39,14 @@ async def authenticate(*, session: AsyncSession, token: str, now: datetime) -> A
     ):
         row.last_used_at = now
     return row
+
+
+async def list_tokens(*, session: AsyncSession) -> Sequence[ApiTokenRow]:
+    return (await session.scalars(select(ApiTokenRow).order_by(ApiTokenRow.id))).all()
+
+
+async def revoke_token(*, session: AsyncSession, token_id: int) -> None:
+    row = await session.get(ApiTokenRow, token_id)
+    if row is None:
+        raise NotFoundError(f"API token {token_id} does not exist")
+    await session.delete(row)

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from upwatch.domain.state import FlapPolicy, Transition, apply_outcome
 from upwatch.domain.status import Outcome
-from upwatch.services.alerts import alert_event, queue_alerts
+from upwatch.services.alerts import announce_transition
 from upwatch.store.monitors import state_of, write_state
 from upwatch.store.tables import IncidentRow, MonitorRow
 
@@ -33,15 +33,19 @@ async def apply_to_monitor(
     cause: dict[str, Any],
     retries: int,
     flap: FlapPolicy,
+    parent_down: bool = False,
 ) -> MonitorEvent | None:
     """Advance a locked monitor row by one outcome; open or resolve its incident.
 
     The incident's cause is the first failing check of the streak, not the one that tipped it.
+    ``Outcome.MAINTENANCE`` and ``parent_down`` silence the monitor (see ``apply_outcome``).
     """
     if outcome is Outcome.NOT_RUN:
         return None
     before = state_of(row)
-    after, transition = apply_outcome(before, outcome, at=at, retries=retries, flap=flap)
+    after, transition = apply_outcome(
+        before, outcome, at=at, retries=retries, flap=flap, parent_down=parent_down
+    )
     if outcome is Outcome.DOWN and before.consecutive_failures == 0:
         row.pending_cause = cause
     elif outcome is not Outcome.DOWN:
@@ -59,9 +63,14 @@ async def apply_to_monitor(
         await session.flush()
     elif transition.resolves_incident:
         incident = await resolve_open_incident(session=session, monitor_id=row.id, at=at)
-    event = alert_event(transition)
-    if incident is not None and event is not None:
-        await queue_alerts(session=session, monitor=row, incident=incident, event=event)
+    await announce_transition(
+        session=session,
+        monitor=row,
+        transition=transition,
+        flapping=after.flapping,
+        incident=incident,
+        check=cause,
+    )
     return MonitorEvent(row.id, row.name, transition, incident.id if incident else None)
 
 

@@ -22,7 +22,7 @@ async def upgrade_to_head(engine: AsyncEngine) -> None:
     def run(connection: Connection) -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
-        command.upgrade(config, "heads")
+        command.upgrade(config, "head")
 
     async with engine.begin() as connection:
         await connection.run_sync(run)

@@ -29,6 +29,8 @@ def spec_of(row: MonitorRow) -> MonitorSpec:
             "tags": row.tags,
             "paused": row.paused,
             "channels": row.channel_ids,
+            "alerts": row.alert_settings,
+            "depends_on": row.depends_on,
         }
     )
 
@@ -42,6 +44,8 @@ def write_spec(row: MonitorRow, spec: MonitorSpec) -> None:
     row.tags = list(spec.tags)
     row.paused = spec.paused
     row.channel_ids = list(spec.channels)
+    row.depends_on = list(spec.depends_on)
+    row.alert_settings = spec.alerts.model_dump(mode="json") if spec.alerts else None
     row.config = kind_fields(spec)
 
 
@@ -51,6 +55,7 @@ def state_of(row: MonitorRow) -> MonitorState:
         consecutive_failures=row.consecutive_failures,
         recent_changes=tuple(datetime.fromisoformat(t) for t in row.recent_changes),
         flapping=row.flapping,
+        incident_open=row.incident_open,
     )
 
 
@@ -59,6 +64,7 @@ def write_state(row: MonitorRow, state: MonitorState) -> None:
     row.consecutive_failures = state.consecutive_failures
     row.recent_changes = [t.isoformat() for t in state.recent_changes]
     row.flapping = state.flapping
+    row.incident_open = state.incident_open
 
 
 def locked(statement: Query, session: AsyncSession, *, skip_locked: bool = False) -> Query:

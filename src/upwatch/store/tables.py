@@ -1,15 +1,18 @@
 """The database tables. API schemas live in upwatch.web; these are storage only."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -45,12 +48,15 @@ class MonitorRow(Base):
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     channel_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    alert_settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    depends_on: Mapped[list[int]] = mapped_column(JSON, default=list)
 
     status: Mapped[str] = mapped_column(String(20), default="pending")
     status_changed_at: Mapped[datetime]
     consecutive_failures: Mapped[int] = mapped_column(default=0)
     recent_changes: Mapped[list[str]] = mapped_column(JSON, default=list)
     flapping: Mapped[bool] = mapped_column(Boolean, default=False)
+    incident_open: Mapped[bool] = mapped_column(Boolean, default=False)
     pending_cause: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     last_checked_at: Mapped[datetime | None]
 
@@ -66,13 +72,18 @@ class MonitorRow(Base):
 
 class CheckResultRow(Base):
     __tablename__ = "check_results"
-    __table_args__ = (UniqueConstraint("monitor_id", "scheduled_at"),)
+    # PostgreSQL: range-partitioned by day on scheduled_at (migration 0007), so the database's
+    # primary key is (id, scheduled_at); BRIN keeps the time index tiny (rows arrive in order).
+    __table_args__ = (
+        UniqueConstraint("monitor_id", "scheduled_at"),
+        Index(None, "scheduled_at", postgresql_using="brin"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"))
     scheduled_at: Mapped[datetime]
     started_at: Mapped[datetime]
-    outcome: Mapped[str] = mapped_column(String(10))
+    outcome: Mapped[str] = mapped_column(String(20))
     latency_ms: Mapped[float | None] = mapped_column(Float)
     status_code: Mapped[int | None]
     error: Mapped[str | None] = mapped_column(Text)
@@ -166,3 +177,186 @@ class DeliveryRow(Base):
     next_attempt_at: Mapped[datetime]
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # Set on a delivery that went out inside another one's grouped message.
+    grouped_into: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("deliveries.id", ondelete="SET NULL")
+    )
+
+
+class AlertPolicyRow(Base):
+    """Alert defaults for every monitor carrying ``tag``."""
+
+    __tablename__ = "alert_policies"
+
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime]
+
+
+class UserRow(Base):
+    """A person who signs in to the dashboard; ``role`` applies to the single default project."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(10))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The last time step a code was accepted for, so that a code works only once.
+    totp_last_step: Mapped[int | None]
+    created_at: Mapped[datetime]
+    last_login_at: Mapped[datetime | None]
+
+
+class UserSessionRow(Base):
+    """A signed-in browser: the cookie holds a random token, the row its SHA-256 hash."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (Index(None, "expires_at"), Index(None, "user_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # False between a correct password and the TOTP code of a user who enabled it.
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+
+class LoginFailureRow(Base):
+    """A wrong password or code, counted per address and per account to slow down guessing."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index(None, "address", "at"), Index(None, "username", "at"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    address: Mapped[str] = mapped_column(String(64))
+    username: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime]
+
+
+# The dashboard filters monitors by status and name and streams status changes since a time.
+Index(None, MonitorRow.status)
+Index(None, MonitorRow.name)
+Index(None, MonitorRow.status_changed_at)
+
+
+class StatusPageRow(Base):
+    """A public status page, reached at /status/{slug} or through its own host name."""
+
+    __tablename__ = "status_pages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    custom_domain: Mapped[str | None] = mapped_column(String(253), unique=True)
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class StatusPageGroupRow(Base):
+    """A heading on a status page; an empty name shows its components without one."""
+
+    __tablename__ = "status_page_groups"
+    __table_args__ = (Index(None, "status_page_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status_page_id: Mapped[int] = mapped_column(ForeignKey("status_pages.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[int]
+
+
+class StatusPageComponentRow(Base):
+    """A monitor shown in a group, optionally under another name than its own."""
+
+    __tablename__ = "status_page_components"
+    __table_args__ = (Index(None, "group_id", "position"), Index(None, "monitor_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("status_page_groups.id", ondelete="CASCADE"))
+    monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"))
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    position: Mapped[int]
+
+
+class HourlyRollupRow(Base):
+    """One monitor's checks in one hour (see services/rollup_job.py for how each is counted)."""
+
+    __tablename__ = "rollups_hourly"
+
+    monitor_id: Mapped[int] = mapped_column(
+        ForeignKey("monitors.id", ondelete="CASCADE"), primary_key=True
+    )
+    hour: Mapped[datetime] = mapped_column(primary_key=True, index=True)
+    checks: Mapped[int]
+    failures: Mapped[int]
+    degraded: Mapped[int]
+    maintenance: Mapped[int]
+    not_run: Mapped[int]
+    downtime_seconds: Mapped[float] = mapped_column(Float)
+    latency_p50: Mapped[float | None] = mapped_column(Float)
+    latency_p95: Mapped[float | None] = mapped_column(Float)
+    latency_p99: Mapped[float | None] = mapped_column(Float)
+    latency_sketch: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class DailyRollupRow(Base):
+    """One monitor's checks in one UTC day, merged from its hourly rollups."""
+
+    __tablename__ = "rollups_daily"
+
+    monitor_id: Mapped[int] = mapped_column(
+        ForeignKey("monitors.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    checks: Mapped[int]
+    failures: Mapped[int]
+    degraded: Mapped[int]
+    maintenance: Mapped[int]
+    not_run: Mapped[int]
+    downtime_seconds: Mapped[float] = mapped_column(Float)
+    latency_p50: Mapped[float | None] = mapped_column(Float)
+    latency_p95: Mapped[float | None] = mapped_column(Float)
+    latency_p99: Mapped[float | None] = mapped_column(Float)
+    latency_sketch: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class RollupStateRow(Base):
+    """How far the rollup job got: every hour before ``hours_through`` and every day before
+    ``days_through`` is rolled up; results with ids above ``id_floor`` are checked for late
+    arrivals into hours already rolled up."""
+
+    __tablename__ = "rollup_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hours_through: Mapped[datetime | None]
+    days_through: Mapped[date | None] = mapped_column(Date)
+    id_floor: Mapped[int] = mapped_column(BigInteger, default=0)
+    id_seen: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime]
+
+
+class MaintenanceWindowRow(Base):
+    """A maintenance window; ``covers_until`` (NULL: recurs forever) finds the ones still in
+    force with one indexed query."""
+
+    __tablename__ = "maintenance_windows"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime | None]
+    rrule: Mapped[str | None] = mapped_column(Text)
+    cron: Mapped[str | None] = mapped_column(String(200))
+    duration: Mapped[int | None]
+    timezone: Mapped[str] = mapped_column(String(64))
+    monitor_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    covers_until: Mapped[datetime | None] = mapped_column(index=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

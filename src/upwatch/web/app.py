@@ -17,7 +17,11 @@ from upwatch.settings import Settings
 from upwatch.store.database import create_engine, session_factory
 from upwatch.store.migrate import upgrade_to_head
 from upwatch.web import errors, ops, ping
-from upwatch.web.api import channels, incidents, monitors
+from upwatch.web import status as status_site
+from upwatch.web import ui as dashboard
+from upwatch.web.api import alert_policies, channels, incidents, maintenance, monitors
+from upwatch.web.api import reports as reports_api
+from upwatch.web.api import status_pages as status_pages_api
 from upwatch.web.limits import BodySizeLimit
 from upwatch.web.runtime import PingSink, Runtime
 from upwatch.worker.celery_app import create_celery
@@ -75,8 +79,12 @@ def create_app(
     app = FastAPI(title="Upwatch", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
     errors.install(app)
-    for module in (ops, ping, monitors, incidents, channels):
+    for module in (ops, ping, monitors, incidents, channels, alert_policies, maintenance):
         app.include_router(module.router)
+    app.include_router(status_pages_api.router)
+    app.include_router(reports_api.router)
+    status_site.install(app, settings)
+    dashboard.install(app)
     return app
 
 

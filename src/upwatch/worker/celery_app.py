@@ -13,11 +13,16 @@ CHECKS, PINGS, NOTIFY, MAINTENANCE = "checks", "pings", "notify", "maintenance"
 QUEUES = (CHECKS, PINGS, NOTIFY, MAINTENANCE)
 TASK_RUN_CHECKS = "upwatch.checks.run"
 TASK_RECORD_PINGS = "upwatch.pings.record"
+TASK_SEND_NOTIFICATIONS = "upwatch.notify.send"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def dead_letter_queue(queue: str) -> str:
     return f"{queue}-dlq"
+
+
+# Every queue the fleet sends to or reads from: the work queues and their dead-letter queues.
+ALL_QUEUES = (*QUEUES, *(dead_letter_queue(queue) for queue in QUEUES))
 
 
 def work_queue(name: str) -> Queue:
@@ -39,7 +44,11 @@ def create_celery(settings: Settings) -> Celery:
         task_serializer="json",
         accept_content=["json"],
         task_queues=[work_queue(name) for name in QUEUES],
-        task_routes={TASK_RUN_CHECKS: {"queue": CHECKS}, TASK_RECORD_PINGS: {"queue": PINGS}},
+        task_routes={
+            TASK_RUN_CHECKS: {"queue": CHECKS},
+            TASK_RECORD_PINGS: {"queue": PINGS},
+            TASK_SEND_NOTIFICATIONS: {"queue": NOTIFY},
+        },
         task_default_queue=MAINTENANCE,
         broker_connection_retry_on_startup=True,
         broker_connection_max_retries=None,
@@ -62,10 +71,10 @@ def transport_options(settings: Settings) -> dict[str, Any]:
             # An SQS endpoint on loopback is a local emulator, which speaks plain HTTP.
             "is_secure": host not in LOOPBACK_HOSTS,
             "region": settings.sqs_region,
-            "queue_name_prefix": settings.sqs_queue_prefix,
             "visibility_timeout": settings.broker_visibility_timeout,
             "wait_time_seconds": 10,
             "polling_interval": 0.5,
+            **sqs_queue_addressing(settings),
         }
     if url.startswith(("redis://", "rediss://")):
         return {
@@ -76,3 +85,18 @@ def transport_options(settings: Settings) -> dict[str, Any]:
             "unacked_restore_throttle": 1,
         }
     return {}
+
+
+def sqs_queue_addressing(settings: Settings) -> dict[str, Any]:
+    """How kombu finds the SQS queues: by name (listing them, creating missing ones), or, with
+    UPWATCH_SQS_QUEUE_URL_PREFIX, at known URLs, which needs no sqs:ListQueues, sqs:CreateQueue
+    or sqs:GetQueueUrl (ECS task roles have none of them)."""
+    if settings.sqs_queue_url_prefix is None:
+        return {"queue_name_prefix": settings.sqs_queue_prefix}
+    # kombu looks predefined queues up by their Celery name, so no queue_name_prefix here.
+    return {
+        "predefined_queues": {
+            name: {"url": f"{settings.sqs_queue_url_prefix}{settings.sqs_queue_prefix}{name}"}
+            for name in ALL_QUEUES
+        }
+    }

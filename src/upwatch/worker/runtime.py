@@ -15,10 +15,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from upwatch.engine.embedded import report_events
 from upwatch.engine.jobs import CheckJob
+from upwatch.engine.notify import delivery_loop_for
 from upwatch.engine.runner import Runner
 from upwatch.errors import StoreUnavailableError
 from upwatch.metrics import RESULTS_WRITTEN
 from upwatch.probes.base import ProbeContext
+from upwatch.services.deliveries import DueDelivery
 from upwatch.services.pings import Ping, record_pings
 from upwatch.services.results import record_results
 from upwatch.services.transitions import MonitorEvent
@@ -52,6 +54,7 @@ class WorkerRuntime:
         self._runner = Runner(
             context=self._context, max_in_flight=settings.max_in_flight_probes, clock=utc_now
         )
+        self._deliveries = delivery_loop_for(settings, self._sessions, utc_now)
 
     def run(self, work: Coroutine[Any, Any, T]) -> T:
         return self.loop.run_until_complete(work)
@@ -74,6 +77,9 @@ class WorkerRuntime:
 
         await report_events(await self._store(write))
 
+    async def send_notifications(self, deliveries: list[DueDelivery]) -> int:
+        return await self._deliveries.deliver(deliveries)
+
     async def _store(self, write: Callable[[], Awaitable[T]]) -> T:
         """Retry a write briefly, then hand the message back to the broker for a later try."""
         delay = 0.5
@@ -91,5 +97,6 @@ class WorkerRuntime:
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.run(self._context.aclose())
+            self.run(self._deliveries.aclose())
             self.run(self._database.dispose())
         self.loop.close()

@@ -7,11 +7,16 @@ import structlog
 from celery import Celery, Task
 from celery.signals import worker_process_shutdown
 
-from upwatch.engine.messages import job_from_message, ping_from_message
+from upwatch.engine.messages import delivery_from_message, job_from_message, ping_from_message
 from upwatch.errors import StoreUnavailableError
 from upwatch.metrics import DEAD_LETTERED
 from upwatch.settings import Settings
-from upwatch.worker.celery_app import TASK_RECORD_PINGS, TASK_RUN_CHECKS, dead_letter_queue
+from upwatch.worker.celery_app import (
+    TASK_RECORD_PINGS,
+    TASK_RUN_CHECKS,
+    TASK_SEND_NOTIFICATIONS,
+    dead_letter_queue,
+)
 from upwatch.worker.runtime import WorkerRuntime
 
 log = structlog.get_logger(__name__)
@@ -77,3 +82,9 @@ def register_tasks(app: Celery, settings: Settings) -> None:
         runtime = worker_runtime()
         runtime.run(runtime.record_pings([ping_from_message(ping) for ping in pings]))
         return len(pings)
+
+    @app.task(name=TASK_SEND_NOTIFICATIONS, base=BatchTask)
+    def send_notifications(deliveries: list[dict[str, Any]]) -> int:
+        runtime = worker_runtime()
+        claimed = [delivery_from_message(delivery) for delivery in deliveries]
+        return runtime.run(runtime.send_notifications(claimed))

@@ -1,5 +1,9 @@
 locals {
   sse_sqs = var.kms_key_arn == null
+
+  # Every queue URL is this prefix followed by the queue's name (https://sqs.<region>.<domain>/<account>/).
+  first_queue      = keys(aws_sqs_queue.this)[0]
+  queue_url_prefix = trimsuffix(aws_sqs_queue.this[local.first_queue].url, aws_sqs_queue.this[local.first_queue].name)
 }
 
 resource "aws_sqs_queue" "dlq" {

@@ -1,6 +1,11 @@
 output "queue_name_prefix" {
-  description = "Prefix to configure in Celery (queue_name_prefix) so that queue <key> maps to <name>-<key>."
+  description = "Prefix of the queue names (UPWATCH_SQS_QUEUE_PREFIX): queue <key> is <name>-<key>."
   value       = "${var.name}-"
+}
+
+output "queue_url_prefix" {
+  description = "URL of the queues up to their names (UPWATCH_SQS_QUEUE_URL_PREFIX): queue <key> is at <this><name>-<key>, so the app needs neither sqs:ListQueues, sqs:CreateQueue nor sqs:GetQueueUrl."
+  value       = local.queue_url_prefix
 }
 
 output "queue_names" {

@@ -1,5 +1,5 @@
 variable "name" {
-  description = "Prefix of the queue names: queue <name>-<key>, dead-letter queue <name>-<key>-dlq. Give the same prefix to Celery (broker_transport_options queue_name_prefix = \"<name>-\")."
+  description = "Prefix of the queue names: queue <name>-<key>, dead-letter queue <name>-<key>-dlq. Pass the outputs queue_name_prefix and queue_url_prefix to the app (UPWATCH_SQS_QUEUE_PREFIX, UPWATCH_SQS_QUEUE_URL_PREFIX)."
   type        = string
 
   validation {

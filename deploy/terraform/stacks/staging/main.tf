@@ -27,7 +27,9 @@ locals {
     UPWATCH_ALLOWED_TARGET_CIDRS  = join(",", var.allowed_target_cidrs)
     UPWATCH_DATABASE_URL          = "postgresql://${module.database.master_username}@${module.database.endpoint}:${module.database.port}/${module.database.database_name}?sslmode=require"
     UPWATCH_BROKER_URL            = "sqs://"
+    UPWATCH_SQS_REGION            = var.region
     UPWATCH_SQS_QUEUE_PREFIX      = module.queues.queue_name_prefix
+    UPWATCH_SQS_QUEUE_URL_PREFIX  = module.queues.queue_url_prefix
   }
 
   # Injected by ECS from Secrets Manager at start (the execution role reads them, nothing else).
@@ -46,15 +48,18 @@ locals {
     dns = { description = "DNS probes", ip_protocol = "udp", from_port = 53, to_port = 53, cidr_ipv4 = "0.0.0.0/0" }
   }
 
+  # The app addresses queues by URL (UPWATCH_SQS_QUEUE_URL_PREFIX): it never lists, creates or
+  # looks them up. Dead-letter queues are included: workers move failed messages there, and
+  # every role reads their depth for /metrics and `upwatch status`.
   queue_producer = {
     sid       = "SendToQueues"
-    actions   = ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"]
-    resources = values(module.queues.queue_arns)
+    actions   = ["sqs:GetQueueAttributes", "sqs:SendMessage"]
+    resources = module.queues.all_queue_arns
   }
   queue_consumer = {
     sid       = "ConsumeQueues"
-    actions   = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:SendMessage"]
-    resources = values(module.queues.queue_arns)
+    actions   = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:SendMessage"]
+    resources = module.queues.all_queue_arns
   }
 }
 
@@ -322,8 +327,9 @@ module "jobs" {
   task_role_statements = [
     local.queue_producer,
     {
-      sid       = "WriteBackups"
-      actions   = ["s3:AbortMultipartUpload", "s3:PutObject"]
+      # upwatch backup uploads, then deletes its own backups beyond --keep; restore reads one.
+      sid       = "ReadWriteBackups"
+      actions   = ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
       resources = ["${module.archive.bucket_arn}/${module.archive.backups_prefix}*"]
     },
     {

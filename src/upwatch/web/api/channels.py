@@ -39,6 +39,9 @@ class DeliveryOut(BaseModel):
     created_at: datetime
     sent_at: datetime | None
     next_attempt_at: datetime
+    grouped_into: int | None = Field(
+        description="The delivery whose grouped message carried this one, if any."
+    )
 
     @classmethod
     def of(cls, row: DeliveryRow) -> "DeliveryOut":

@@ -10,6 +10,7 @@ from upwatch.domain.monitors import MonitorSpec, parse_monitor
 from upwatch.domain.status import MonitorStatus
 from upwatch.services import monitors, reports
 from upwatch.services.channels import ensure_channels_exist
+from upwatch.services.dependencies import ensure_valid_dependencies
 from upwatch.services.targets import ensure_allowed_targets
 from upwatch.store.monitors import spec_of
 from upwatch.store.tables import MonitorRow
@@ -58,7 +59,8 @@ async def create_monitor(
     spec: MonitorBody, runtime: RuntimeDep, session: SessionDep
 ) -> dict[str, Any]:
     await ensure_allowed_targets(spec, runtime.target_policy)
-    await ensure_channels_exist(session=session, channel_ids=spec.channels)
+    await ensure_channels_exist(session=session, channel_ids=spec.channels, alerts=spec.alerts)
+    await ensure_valid_dependencies(session=session, monitor_id=None, depends_on=spec.depends_on)
     row = await monitors.create_monitor(session=session, spec=spec, now=runtime.clock())
     await session.commit()
     _changed(runtime)
@@ -93,8 +95,11 @@ async def _update(
     runtime: Runtime, session: SessionDep, monitor_id: int, spec: MonitorSpec
 ) -> dict[str, Any]:
     await ensure_allowed_targets(spec, runtime.target_policy)
-    await ensure_channels_exist(session=session, channel_ids=spec.channels)
+    await ensure_channels_exist(session=session, channel_ids=spec.channels, alerts=spec.alerts)
     old = await monitors.get_monitor(session=session, monitor_id=monitor_id)
+    await ensure_valid_dependencies(
+        session=session, monitor_id=monitor_id, depends_on=spec.depends_on
+    )
     old_token = old.ping_token
     row = await monitors.update_monitor(
         session=session, monitor_id=monitor_id, spec=spec, now=runtime.clock()

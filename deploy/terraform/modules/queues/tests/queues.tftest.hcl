@@ -2,6 +2,11 @@ mock_provider "aws" {
   mock_data "aws_iam_policy_document" {
     defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
   }
+
+  # Every mocked queue gets this URL; the first queue by name ("checks") gives the URL prefix.
+  mock_resource "aws_sqs_queue" {
+    defaults = { url = "https://sqs.eu-west-1.amazonaws.com/123456789012/upwatch-test-checks" }
+  }
 }
 
 variables {
@@ -64,4 +69,18 @@ run "rejects_a_too_short_visibility_timeout" {
   }
 
   expect_failures = [var.queues]
+}
+
+run "the_app_finds_every_queue_at_its_url" {
+  command = apply
+
+  assert {
+    condition     = output.queue_url_prefix == "https://sqs.eu-west-1.amazonaws.com/123456789012/"
+    error_message = "The URL prefix is a queue's URL without its name."
+  }
+
+  assert {
+    condition     = "${output.queue_url_prefix}${output.queue_name_prefix}checks" == aws_sqs_queue.this["checks"].url
+    error_message = "URL prefix + name prefix + Celery queue name is the queue's URL."
+  }
 }

@@ -1,0 +1,1 @@
+"""Upwatch's benchmark harness: ``make bench`` (``python -m bench --help``)."""

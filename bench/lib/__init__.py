@@ -1,0 +1,1 @@
+"""What every benchmark shares: processes, sampling, statistics, targets, the report."""

@@ -1,0 +1,209 @@
+"""Scale: many monitors at a 60 s interval in `serve` (SQLite, PostgreSQL) and in the fleet."""
+
+import asyncio
+import math
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bench.lib.monitors import Kind, first_slots, insert_monitors
+from bench.lib.proc import Processes
+from bench.lib.report import Figure, Section, mib, table
+from bench.lib.results import database_bytes, results_in_window
+from bench.lib.sampling import Role, Sampler
+from bench.lib.services import (
+    migrate,
+    postgres_database,
+    sqlite_url,
+    start_fleet,
+    start_redis,
+    start_serve,
+    upwatch_env,
+)
+from bench.lib.stats import percentile
+from bench.lib.targets import Nginx, start_nginx
+from bench.options import Options
+
+NAME = "scale"
+INTERVAL = 60
+DRAIN_SECONDS = 15  # checks scheduled at the window's end finish (timeout 10 s) before counting
+SETUPS = (("serve", "sqlite"), ("serve", "postgresql"), ("fleet", "postgresql"))
+
+
+@dataclass(frozen=True)
+class Plan:
+    monitors: int
+    window: int  # seconds, a whole number of intervals: each monitor has window/60 slots in it
+    start_after: int  # seconds from the monitors' insertion to their first slot
+
+
+def plans(options: Options) -> list[Plan]:
+    if options.quick:
+        return [Plan(1_000, 60, 10)]
+    return [Plan(10_000, 60, 20), Plan(100_000, 60, 30)]
+
+
+def _mix(nginx: Nginx) -> list[Kind]:
+    return [
+        Kind(0.8, {"kind": "http", "url": nginx.url, "interval": INTERVAL}),
+        Kind(0.2, {"kind": "tcp", "host": "127.0.0.1", "port": nginx.port, "interval": INTERVAL}),
+    ]
+
+
+@contextmanager
+def _database(kind: str, work: Path) -> Iterator[str]:
+    if kind == "sqlite":
+        yield sqlite_url(work)
+    else:
+        with postgres_database("scale") as url:
+            yield url
+
+
+def _sleep_until(moment: datetime, processes: Processes) -> None:
+    while (left := (moment - datetime.now(UTC)).total_seconds()) > 0:
+        processes.ensure_running()
+        time.sleep(min(left, 1.0))
+
+
+def _one(
+    mode: str, database: str, plan: Plan, options: Options
+) -> tuple[list[str], list[Figure], list[list[str]]]:
+    with tempfile.TemporaryDirectory(prefix="upwatch-bench-") as tmp, Processes(Path(tmp)) as procs:
+        work = Path(tmp)
+        nginx = start_nginx(procs, work, workers=2)
+        with _database(database, work) as url:
+            settings: dict[str, str] = {}
+            if mode == "fleet":
+                settings["broker_url"] = start_redis(procs, work)
+            env = upwatch_env(work, database_url=url if database != "sqlite" else None, **settings)
+            migrate(env)
+            first_due = datetime.now(UTC) + timedelta(seconds=plan.start_after)
+            asyncio.run(
+                insert_monitors(
+                    url, plan.monitors, _mix(nginx), next_run_at=first_slots(INTERVAL, first_due)
+                )
+            )
+            if mode == "serve":
+                start_serve(procs, env)
+            else:
+                start_fleet(procs, env)
+            roles = [Role(name, root=child.pid) for name, child in procs.children.items()]
+            if database == "postgresql":
+                roles.append(Role("postgres (all backends)", named="postgres"))
+            sampler = Sampler(roles).start()
+            try:
+                # Whole seconds: a window of whole intervals holds window/60 slots per monitor.
+                window_start = max(first_due, datetime.now(UTC)).replace(microsecond=0) + timedelta(
+                    seconds=10
+                )
+                window_end = window_start + timedelta(seconds=plan.window)
+                _sleep_until(window_start, procs)
+                size_before = asyncio.run(database_bytes(url))
+                sampler.window()
+                _sleep_until(window_end, procs)
+                sampler.stop()
+                size_after = asyncio.run(database_bytes(url))
+                _sleep_until(window_end + timedelta(seconds=DRAIN_SECONDS), procs)
+            finally:
+                if sampler._thread.is_alive():
+                    sampler.stop()
+                procs.stop_all()
+            found = asyncio.run(results_in_window(url, window_start, window_end))
+    label = f"{mode} {database} {plan.monitors:,}"
+    expected = plan.monitors * plan.window // INTERVAL
+    ran = sum(n for outcome, n in found.outcomes.items() if outcome != "not_run")
+    lateness = found.lateness_seconds
+    p50, p99 = percentile(lateness, 50), percentile(lateness, 99)
+    worst = max(lateness) if lateness else math.nan
+    missed = expected - ran
+    growth = (size_after - size_before) * 3600 / plan.window
+    due_rate = plan.monitors / INTERVAL
+    summary = [
+        f"{ran / plan.window:,.0f} / {due_rate:,.0f}",
+        f"{p50:.3f} / {percentile(lateness, 99):.3f} / {worst:.3f}",
+        f"{missed:,} of {expected:,}",
+        ", ".join(f"{k} {v:,}" for k, v in sorted(found.outcomes.items())),
+        "; ".join(
+            f"{r.name} {r.cpu_used() / plan.window:.2f} CPU, {mib(r.peak_rss)}" for r in roles
+        ),
+        f"{growth / 1024 / 1024:,.0f} MiB/h",
+    ]
+    figures = [
+        Figure(f"{label}: checks/s achieved", ran / plan.window, "checks/s", due_rate, "due"),
+        Figure(f"{label}: lateness p99", p99, "s", target=1.0, higher_is_better=False),
+        Figure(
+            f"{label}: missed checks",
+            missed,
+            "checks",
+            expected,
+            "due in the window",
+            target=0,
+            higher_is_better=False,
+        ),
+    ]
+    if mode == "serve":
+        serve_rss = next(r.peak_rss for r in roles if r.name == "serve")
+        figures.append(
+            Figure(
+                f"{label}: serve peak RSS",
+                serve_rss / 1024 / 1024,
+                "MiB",
+                target=1024,
+                higher_is_better=False,
+            )
+        )
+    return [label, *summary], figures, []
+
+
+def run_benchmark(options: Options) -> Section:
+    section = Section("Scale: monitors at a 60 s interval")
+    rows = []
+    for plan in plans(options):
+        for mode, database in SETUPS:
+            try:
+                row, figures, _ = _one(mode, database, plan, options)
+            except Exception as exc:
+                section.skipped.append(
+                    f"{mode} {database} {plan.monitors:,}: failed: "
+                    f"{type(exc).__name__}: {str(exc)[:1500]}"
+                )
+                continue
+            rows.append(row)
+            section.figures += figures
+    section.tables.append(
+        table(
+            [
+                "setup",
+                "checks/s achieved / due",
+                "lateness p50 / p99 / max (s)",
+                "missed",
+                "outcomes",
+                "CPU (cores) and peak RSS per role",
+                "database growth",
+            ],
+            rows,
+        )
+    )
+    section.method = [
+        "Monitors are inserted straight into the database (80 % HTTP GET of a small nginx page, "
+        "20 % TCP connect to nginx; 60 s interval, 10 s timeout), each with its first run at its "
+        "own phase slot (`upwatch.domain.schedule.slots_for`) so the load is even from the start.",
+        "`serve` runs alone; the fleet is api + 2 schedulers + 2 workers (one Celery process each) "
+        "on PostgreSQL and a Redis of the benchmark's own, as Procfile.fleet starts them. "
+        "nginx has "
+        "2 workers. Nothing is pinned: everything shares the machine's cores.",
+        "The window starts 10 s after the first slot and lasts a whole number of intervals, so "
+        "each monitor has exactly window/60 slots in it. Results are read from check_results "
+        f"after {DRAIN_SECONDS} s of drain: lateness = started_at - scheduled_at of checks run; "
+        "missed = slots with no run result (absent, or recorded `not_run`).",
+        "CPU = CPU seconds of the role's process tree in the window ÷ window seconds; peak RSS = "
+        "the highest sum of RSS over the tree, sampled every 0.5 s from /proc. `postgres (all "
+        "backends)` counts every PostgreSQL process on the shared server, other users' included.",
+        "Database growth = size change over the window (PostgreSQL `pg_database_size`; SQLite "
+        "pages in use, WAL included), scaled to an hour.",
+    ]
+    return section

@@ -1,0 +1,50 @@
+"""Backups in a local folder. A backup appears under its name only once it is complete."""
+
+import os
+import shutil
+from contextlib import suppress
+from pathlib import Path
+
+from upwatch.backups.errors import BackupError
+
+
+class LocalStore:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def names(self) -> list[str]:
+        if not self.directory.is_dir():
+            return []
+        return sorted(entry.name for entry in self.directory.iterdir() if entry.is_file())
+
+    def put(self, source: Path, name: str) -> None:
+        partial = self.directory / f".{name}.partial"
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            _move_or_copy(source, partial)
+            with partial.open("rb") as written:
+                os.fsync(written.fileno())
+            partial.replace(self.directory / name)
+        except OSError as exc:
+            with suppress(OSError):
+                partial.unlink(missing_ok=True)
+            raise BackupError(f"cannot write the backup to {self.directory}: {exc}") from exc
+
+    def fetch(self, name: str, work_dir: Path) -> Path:
+        return self.directory / name
+
+    def delete(self, name: str) -> None:
+        try:
+            (self.directory / name).unlink(missing_ok=True)
+        except OSError as exc:
+            raise BackupError(f"cannot delete the old backup {self.location(name)}: {exc}") from exc
+
+    def location(self, name: str = "") -> str:
+        return str(self.directory / name) if name else str(self.directory)
+
+
+def _move_or_copy(source: Path, target: Path) -> None:
+    try:
+        source.replace(target)  # the same file system: no second copy of a large dump
+    except OSError:
+        shutil.copyfile(source, target)

@@ -1,0 +1,49 @@
+"""SQLite through its online backup API: a consistent copy while `serve` keeps writing."""
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+from upwatch.backups.errors import BackupError
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def backup_sqlite(database: Path, target: Path) -> None:
+    """Copy the live database at ``database`` into the new file ``target``."""
+    if not database.is_file():
+        raise BackupError(f"no SQLite database at {database}")
+    try:
+        with (
+            closing(sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)) as source,
+            closing(sqlite3.connect(target)) as copy,
+        ):
+            source.backup(copy)
+            # A self-contained file: no -wal or -shm beside the backup when it is opened later.
+            copy.execute("PRAGMA journal_mode=DELETE")
+    except sqlite3.Error as exc:
+        raise BackupError(f"SQLite backup of {database} failed: {exc}") from exc
+
+
+def restore_sqlite(backup: Path, database: Path) -> None:
+    """Replace the contents of ``database`` with the backup, page by page, in one transaction."""
+    try:
+        database.parent.mkdir(parents=True, exist_ok=True)
+        with (
+            closing(sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)) as source,
+            closing(sqlite3.connect(database, timeout=30)) as live,
+        ):
+            source.backup(live)
+    except (sqlite3.Error, OSError) as exc:
+        raise BackupError(f"restoring {backup} into {database} failed: {exc}") from exc
+
+
+def count_sqlite_monitors(database: Path) -> int:
+    """Monitors in the database; 0 when there is no database or no schema yet."""
+    if not database.is_file():
+        return 0
+    with closing(sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)) as db:
+        exists = db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'monitors'"
+        ).fetchone()
+        return int(db.execute("SELECT count(*) FROM monitors").fetchone()[0]) if exists else 0

@@ -1,0 +1,123 @@
+"""Backups in a folder: rotation keeps exactly N of ours, and a failure leaves nothing behind."""
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.backups.conftest import T0, Database, upwatch
+from tests.conftest import _postgres
+from upwatch.backups.errors import BackupError
+from upwatch.backups.naming import Engine, backup_name, newest_first
+from upwatch.backups.service import create_backup, restore_backup
+
+FOREIGN = {"notes.txt": b"keep me", "upwatch.db": b"not a backup of ours"}
+
+
+def _backup(database: Database, folder: Path, *, days: int, keep: int) -> list[str]:
+    made = create_backup(
+        database_url=database.async_url,
+        destination=str(folder),
+        keep=keep,
+        now=T0 + timedelta(days=days),
+        s3_endpoint_url=None,
+    )
+    return made.removed
+
+
+def test_rotation_keeps_exactly_the_newest_n_and_leaves_other_files_alone(
+    sqlite_database: Database, tmp_path: Path
+) -> None:
+    folder = tmp_path / "backups"
+    (folder / "old").mkdir(parents=True)
+    for name, content in FOREIGN.items():
+        (folder / name).write_bytes(content)
+    removed = [
+        name for day in range(9) for name in _backup(sqlite_database, folder, days=day, keep=3)
+    ]
+
+    kept = [b.name for b in newest_first([p.name for p in folder.iterdir()])]
+    assert kept == [backup_name(Engine.SQLITE, T0 + timedelta(days=d)) for d in (8, 7, 6)]
+    assert sorted(removed) == [backup_name(Engine.SQLITE, T0 + timedelta(days=d)) for d in range(6)]
+    for name, content in FOREIGN.items():
+        assert (folder / name).read_bytes() == content
+    assert (folder / "old").is_dir()
+
+
+def test_keep_defaults_to_seven(sqlite_database: Database, tmp_path: Path) -> None:
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    for day in range(1, 9):
+        (folder / backup_name(Engine.SQLITE, T0 - timedelta(days=day))).write_bytes(b"old")
+    made = upwatch(sqlite_database, "backup", "--to", str(folder))
+    assert made.returncode == 0, made.stderr
+    assert len(newest_first([p.name for p in folder.iterdir()])) == 7
+    assert made.stdout.count("removed older backup") == 2
+
+
+def test_an_unwritable_destination_fails_clearly_and_writes_nothing(
+    sqlite_database: Database, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    failed = upwatch(sqlite_database, "backup", "--to", str(blocker / "backups"))
+    assert failed.returncode == 1
+    assert failed.stderr.startswith("error: backup failed: cannot write the backup to ")
+    assert blocker.read_text() == "not a folder"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "data"]
+
+
+def test_a_failing_pg_dump_leaves_no_file_and_removes_no_old_backup(
+    postgresql_database: Database, tmp_path: Path
+) -> None:
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    old = [backup_name(Engine.POSTGRESQL, T0 - timedelta(days=d)) for d in range(1, 4)]
+    for name in old:
+        (folder / name).write_bytes(b"PGDMP")
+    # A role that may connect but not read the tables: pg_dump starts its file, then fails.
+    role = f"nobody_{postgresql_database.url.rsplit('_', 1)[-1]}"
+    asyncio.run(_postgres(f'CREATE ROLE "{role}" LOGIN'))
+    try:
+        as_role = Database(postgresql_database.url.replace("postgres@", f"{role}@"), None)
+        failed = upwatch(as_role, "backup", "--to", str(folder), "--keep", "1")
+    finally:
+        asyncio.run(_postgres(f'DROP OWNED BY "{role}"; DROP ROLE "{role}"'))
+    assert failed.returncode == 1
+    assert "error: backup failed: pg_dump of the PostgreSQL database" in failed.stderr
+    assert "permission denied" in failed.stderr
+    assert sorted(p.name for p in folder.iterdir()) == sorted(old)
+
+
+def test_keep_must_be_positive(sqlite_database: Database, tmp_path: Path) -> None:
+    with pytest.raises(BackupError, match="at least 1"):
+        _backup(sqlite_database, tmp_path, days=0, keep=0)
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("empty", "no upwatch backups in"),
+        ("missing", "no upwatch backups in"),
+        ("not-a-backup.db", "is not a sqlite backup"),
+        ("postgres", "is not a sqlite backup (it is a postgresql one)"),
+    ],
+)
+def test_restore_refuses_what_is_not_a_backup_of_its_engine(
+    sqlite_database: Database, tmp_path: Path, source: str, message: str
+) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "not-a-backup.db").write_text("hello")
+    (tmp_path / "postgres").mkdir()
+    (tmp_path / "postgres" / backup_name(Engine.POSTGRESQL, T0)).write_bytes(b"PGDMP\x01\x0e")
+    before = sqlite_database.snapshot()
+    with pytest.raises(BackupError) as refused:
+        restore_backup(
+            database_url=sqlite_database.async_url,
+            source=str(tmp_path / source),
+            replace=True,
+            s3_endpoint_url=None,
+        )
+    assert message in str(refused.value)
+    assert sqlite_database.snapshot() == before

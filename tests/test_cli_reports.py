@@ -1,0 +1,41 @@
+"""`upwatch rollup`, `upwatch prune` and `upwatch report sla` as users run them."""
+
+import json
+from pathlib import Path
+
+from tests.test_cli import run
+
+MONITOR = "monitors:\n  - name: API\n    kind: http\n    url: http://127.0.0.1:9/\n"
+
+
+def test_rollup_and_prune_run_on_a_fresh_database(tmp_path: Path) -> None:
+    rolled = run(tmp_path, "rollup")
+    assert rolled.returncode == 0, rolled.stderr
+    assert rolled.stdout.startswith("rolled up 0 hours")
+    pruned = run(tmp_path, "prune", UPWATCH_RAW_RETENTION_DAYS="7")
+    assert pruned.returncode == 0, pruned.stderr
+    assert "0 rows deleted" in pruned.stdout
+
+
+def test_report_sla_as_json_and_csv(tmp_path: Path) -> None:
+    source = tmp_path / "monitors.yaml"
+    source.write_text(MONITOR)
+    assert run(tmp_path, "monitors", "import", str(source)).returncode == 0
+
+    as_json = run(tmp_path, "report", "sla", "--monitor", "1", "--month", "2026-10")
+    as_csv = run(
+        tmp_path, "report", "sla", "--monitor", "1", "--month", "2026-10", "--format", "csv"
+    )
+
+    assert as_json.returncode == 0, as_json.stderr
+    (report,) = json.loads(as_json.stdout)
+    assert (report["monitor"], report["incidents"]) == ("API", 0)
+    assert as_csv.stdout.splitlines()[0].startswith("monitor_id,monitor,since")
+
+
+def test_report_sla_refuses_a_bad_month_or_monitor(tmp_path: Path) -> None:
+    bad_month = run(tmp_path, "report", "sla", "--monitor", "1", "--month", "10/2026")
+    unknown = run(tmp_path, "report", "sla", "--monitor", "7", "--month", "2026-10")
+    assert (bad_month.returncode, unknown.returncode) == (2, 2)
+    assert "--month: expected a month as YYYY-MM" in bad_month.stderr
+    assert "monitor: no monitor with id 7" in unknown.stderr
