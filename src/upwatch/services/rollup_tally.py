@@ -33,9 +33,7 @@ class Tally:
 
     @property
     def uptime_percent(self) -> float | None:
-        if not self.checks:
-            return None
-        return round(100 * (self.checks - self.failures) / self.checks, 4)
+        return uptime_of(self.checks, self.failures)
 
     def add(self, other: "Tally") -> None:
         self.checks += other.checks
@@ -45,6 +43,13 @@ class Tally:
         self.not_run += other.not_run
         self.downtime_seconds += other.downtime_seconds
         self.sketch.merge(other.sketch)
+
+
+def uptime_of(checks: int, failures: int) -> float | None:
+    """Uptime % of the checks that counted (maintenance and not-run ones never do)."""
+    if not checks:
+        return None
+    return round(100 * (checks - failures) / checks, 4)
 
 
 def _count(outcome: str | tuple[str, ...]) -> Any:
