@@ -12,19 +12,21 @@ from tests.deploy.tfconfig import Config, blocks_of, module_of, references
 SECRET_NAME = re.compile(r"(?i)(password|passwd|secret|token|credential|private_key|api_key)")
 SECRET_VALUE = re.compile(r"(?i)(secretsmanager|:ssm:|:password::|password=)")
 REQUIRED_TAGS = {"project", "environment", "cost-center"}
-REQUIRED_ALARMS = {
-    "alb_5xx",
-    "alb_4xx",
-    "alb_healthy_hosts",
-    "alb_unhealthy_hosts",
-    "ecs_cpu_high",
-    "ecs_cpu_peak",
-    "ecs_memory_high",
-    "ecs_running_tasks",
-    "sqs_dlq_depth",
-    "sqs_oldest_message",
-    "aurora_cpu",
-    "aurora_acu",
+# The alarm set, by the suffix of the alarm name (<name>-<suffix>), and what an alarm is repeated
+# for: None for one alarm, else the collection it is defined once per element of.
+REQUIRED_ALARMS: dict[str, str | None] = {
+    "alb-5xx": None,
+    "alb-4xx": None,
+    "alb-no-healthy-host": None,
+    "alb-unhealthy-hosts": None,
+    "cpu-high": "var.ecs_services",
+    "cpu-peak": "var.ecs_services",
+    "memory-high": "var.ecs_services",
+    "tasks-missing": "var.ecs_services",
+    "dlq-not-empty": "var.queues",
+    "oldest-message": "var.queues",
+    "aurora-cpu-high": None,
+    "aurora-acu-high": None,
 }
 
 
@@ -175,15 +177,56 @@ def queues_without_dlq(configs: Iterable[Config]) -> list[str]:
     return problems
 
 
+def alarm_definitions(monitoring: Config) -> dict[str, tuple[str, str | None]]:
+    """Alarm definitions in the monitoring module's locals: suffix -> (local, repeated for).
+
+    A local is either a map of definitions (key = name suffix, value with a comparison_operator),
+    or a `for` expression over a collection building such a map with keys "${each}-<suffix>".
+    """
+    found: dict[str, tuple[str, str | None]] = {}
+    for local, value in monitoring.locals.items():
+        if isinstance(value, dict):
+            for key, body in value.items():
+                if isinstance(body, dict) and "comparison_operator" in body:
+                    found[key] = (local, None)
+        elif isinstance(value, str):
+            loop = re.search(r"\bfor \w+, \w+ in (var\.\w+)", value)
+            for match in re.finditer(r'"\$\{\w+\}-([a-z0-9-]+)" = \{', value):
+                found[match.group(1)] = (local, loop.group(1) if loop else None)
+    return found
+
+
+def _locals_reached(config: Config, value: object) -> set[str]:
+    """Every local a value refers to, directly or through other locals."""
+    seen: set[str] = set()
+    pending = [value]
+    while pending:
+        for ref in references(pending.pop()):
+            name = ref.split(".")[1]
+            if ref.startswith("local.") and name not in seen:
+                seen.add(name)
+                pending.append(config.locals.get(name))
+    return seen
+
+
 def alarms(monitoring: Config) -> list[str]:
-    """The required alarm set exists, and every alarm notifies the SNS topic on alarm and OK."""
+    """The required alarm set is defined and created, and every alarm notifies the SNS topic on
+    alarm and OK."""
     problems = []
-    names = {r.name for r in monitoring.resources_of("aws_cloudwatch_metric_alarm")}
-    problems += [f"alarm {n} is missing" for n in sorted(REQUIRED_ALARMS - names)]
+    resources = monitoring.resources_of("aws_cloudwatch_metric_alarm")
+    created: set[str] = set()
+    for r in resources:
+        created |= _locals_reached(monitoring, r.body.get("for_each"))
+    definitions = alarm_definitions(monitoring)
+    for suffix, repeated in sorted(REQUIRED_ALARMS.items()):
+        if suffix not in definitions or definitions[suffix][0] not in created:
+            problems.append(f"alarm {suffix} is missing")
+        elif definitions[suffix][1] != repeated:
+            problems.append(f"alarm {suffix} is not defined once per element of {repeated}")
     topic_locals = {
         k for k, v in monitoring.locals.items() if "aws_sns_topic." in str(v) and k != "tags"
     }
-    for r in monitoring.resources_of("aws_cloudwatch_metric_alarm"):
+    for r in resources:
         for key in ("alarm_actions", "ok_actions"):
             value = str(r.body.get(key, ""))
             wired = "aws_sns_topic." in value or any(f"local.{k}" in value for k in topic_locals)

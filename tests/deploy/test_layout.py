@@ -20,9 +20,24 @@ def test_module_files(module: str) -> None:
     assert list((directory / "tests").glob("*.tftest.hcl")), f"{module} has no terraform test"
 
 
-@pytest.mark.parametrize("module", sorted(MODULE_CONFIGS))
+# Modules wiring other modules together (the stacks' one call) rather than wrapping resources.
+COMPOSITIONS = {"upwatch"}
+
+
+@pytest.mark.parametrize("module", sorted(set(MODULE_CONFIGS) - COMPOSITIONS))
 def test_main_resource_is_named_this(module: str) -> None:
     assert any(r.name == "this" for r in MODULE_CONFIGS[module].resources)
+    assert MODULE_CONFIGS[module].modules == {}, f"{module} calls modules"
+
+
+@pytest.mark.parametrize("module", sorted(COMPOSITIONS))
+def test_compositions_call_sibling_modules(module: str) -> None:
+    calls = MODULE_CONFIGS[module].modules
+    assert calls
+    for name, call in calls.items():
+        source = str(call["source"])
+        assert source.startswith("../"), name
+        assert (MODULES / module / source).is_dir(), name
 
 
 @pytest.mark.parametrize("where", sorted(EVERYTHING))

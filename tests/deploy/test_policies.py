@@ -3,10 +3,20 @@
 import pytest
 
 from tests.deploy import policies
-from tests.deploy.tfconfig import Config, load, modules, parse, stacks, taggable_types
+from tests.deploy.tfconfig import (
+    Config,
+    deployment,
+    load,
+    modules,
+    parse,
+    stacks,
+    taggable_types,
+)
 
 MODULES = modules()
 STACKS = stacks()
+# What each stack deploys: its call of modules/upwatch expanded with the stack's values.
+DEPLOYMENTS = {name: deployment(stack) for name, stack in STACKS.items()}
 ALL = {
     **{f"modules/{k}": v for k, v in MODULES.items()},
     **{f"stacks/{k}": v for k, v in STACKS.items()},
@@ -17,8 +27,17 @@ def test_the_tree_is_there() -> None:
     assert {"network", "database", "queues", "service", "load_balancer", "scheduled_job"} <= set(
         MODULES
     )
-    assert {"monitoring", "registry", "static_site", "ci_oidc", "waf"} <= set(MODULES)
+    assert {"monitoring", "registry", "static_site", "ci_oidc", "waf", "upwatch"} <= set(MODULES)
     assert set(STACKS) == {"dev", "staging", "prod"}
+
+
+@pytest.mark.parametrize("stack", sorted(STACKS))
+def test_stacks_are_thin_wrappers_of_the_upwatch_module(stack: str) -> None:
+    assert {name: call["source"] for name, call in STACKS[stack].modules.items()} == {
+        "upwatch": "../../modules/upwatch"
+    }
+    assert STACKS[stack].resources == []
+    assert DEPLOYMENTS[stack].modules["database"]["tags"] == "${local.tags}"
 
 
 ################################################################################
@@ -27,11 +46,11 @@ def test_the_tree_is_there() -> None:
 
 
 def test_prod_aurora_is_highly_available_and_kept() -> None:
-    assert policies.aurora(STACKS["prod"], min_instances=2, min_backup_days=7) == []
+    assert policies.aurora(DEPLOYMENTS["prod"], min_instances=2, min_backup_days=7) == []
 
 
 def test_staging_aurora_is_protected() -> None:
-    assert policies.aurora(STACKS["staging"], min_instances=2, min_backup_days=7) == []
+    assert policies.aurora(DEPLOYMENTS["staging"], min_instances=2, min_backup_days=7) == []
 
 
 def test_the_database_module_encrypts_and_manages_the_password() -> None:
@@ -153,7 +172,7 @@ def test_listener_policy_catches_a_rule_on_the_http_listener() -> None:
 
 @pytest.mark.parametrize("stack", sorted(STACKS))
 def test_no_secret_in_a_task_environment(stack: str) -> None:
-    assert policies.secrets_in_environment(STACKS[stack]) == []
+    assert policies.secrets_in_environment(DEPLOYMENTS[stack]) == []
 
 
 def test_the_service_module_keeps_secrets_apart() -> None:
@@ -244,16 +263,38 @@ def test_the_alarm_set_is_complete_and_wired() -> None:
 
 @pytest.mark.parametrize("stack", sorted(STACKS))
 def test_stacks_watch_every_service_and_queue(stack: str) -> None:
-    assert policies.stack_watches_everything(STACKS[stack]) == []
+    assert policies.stack_watches_everything(DEPLOYMENTS[stack]) == []
+
+
+def _monitoring_with(old: str, new: str) -> Config:
+    monitoring = MODULES["monitoring"]
+    text = monitoring.texts[monitoring.path / "main.tf"]
+    assert old in text
+    return parse(text.replace(old, new, 1))
 
 
 def test_alarm_policy_catches_a_missing_alarm() -> None:
-    monitoring = MODULES["monitoring"]
-    text = monitoring.texts[monitoring.path / "main.tf"].replace(
-        'resource "aws_cloudwatch_metric_alarm" "ecs_cpu_peak"',
-        'resource "aws_cloudwatch_metric_alarm" "renamed"',
+    broken = _monitoring_with('"${role}-cpu-peak" = {', '"${role}-cpu-top" = {')
+    assert policies.alarms(broken) == ["alarm cpu-peak is missing"]
+    broken = _monitoring_with('"aurora-acu-high" = {', '"aurora-capacity" = {')
+    assert policies.alarms(broken) == ["alarm aurora-acu-high is missing"]
+
+
+def test_alarm_policy_catches_definitions_no_alarm_is_created_from() -> None:
+    broken = _monitoring_with("local.queue_alarms, ", "")
+    assert policies.alarms(broken) == [
+        "alarm dlq-not-empty is missing",
+        "alarm oldest-message is missing",
+    ]
+
+
+def test_alarm_policy_catches_a_service_alarm_not_defined_per_service() -> None:
+    broken = _monitoring_with(
+        "for role, service in var.ecs_services", "for role, service in var.some_services"
     )
-    assert "alarm ecs_cpu_peak is missing" in policies.alarms(parse(text))
+    assert "alarm cpu-peak is not defined once per element of var.ecs_services" in (
+        policies.alarms(broken)
+    )
 
 
 def test_alarm_policy_catches_an_alarm_without_actions() -> None:
@@ -277,6 +318,7 @@ def test_module_resources_carry_the_tags(module: str) -> None:
 @pytest.mark.parametrize("stack", sorted(STACKS))
 def test_stacks_tag_everything(stack: str) -> None:
     assert policies.stack_tags(STACKS[stack], MODULES) == []
+    assert policies.stack_tags(DEPLOYMENTS[stack], MODULES) == []
 
 
 def test_every_resource_type_is_known_to_the_tag_fixture() -> None:
@@ -356,7 +398,7 @@ def test_iam_policy_catches(snippet: str) -> None:
 
 
 def _module(stack: str, name: str) -> dict[str, object]:
-    return STACKS[stack].modules[name]
+    return DEPLOYMENTS[stack].modules[name]
 
 
 def test_dev_is_cheap_and_prod_is_highly_available() -> None:
@@ -402,9 +444,13 @@ def test_load_balancer_is_deletion_protected(stack: str) -> None:
 
 def test_stacks_wire_the_same_modules() -> None:
     wiring = {
-        name: {m: set(call) for m, call in stack.modules.items()} for name, stack in STACKS.items()
+        name: {m: set(call) for m, call in stack.modules.items()}
+        for name, stack in DEPLOYMENTS.items()
     }
     assert set(wiring["dev"]) == set(wiring["staging"]) == set(wiring["prod"])
+    assert {"network", "database", "api", "scheduler", "worker", "monitoring"} <= set(
+        wiring["prod"]
+    )
 
 
 def test_registry_is_immutable_and_scanned() -> None:
@@ -415,4 +461,16 @@ def test_registry_is_immutable_and_scanned() -> None:
 
 def test_the_loader_reads_a_stack() -> None:
     config: Config = load(STACKS["prod"].path)
-    assert config.locals["environment"] == "prod"
+    assert config.modules["upwatch"]["environment"] == "prod"
+    assert config.locals["tags"]["environment"] == "prod"
+
+
+def test_a_deployment_resolves_the_stack_values() -> None:
+    prod, dev = DEPLOYMENTS["prod"], DEPLOYMENTS["dev"]
+    assert prod.modules["database"]["instance_count"] == 2
+    assert dev.modules["database"]["instance_count"] == 1
+    assert dev.modules["archive"]["force_destroy"] is True
+    assert prod.modules["archive"]["force_destroy"] is False  # the variable's default
+    assert prod.modules["network"]["cidr_block"] == "${var.vpc_cidr}"  # the stack's variable
+    assert prod.locals["environment"] == "prod"
+    assert [name for name, _ in prod.providers] == ["aws"]

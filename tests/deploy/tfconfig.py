@@ -150,6 +150,55 @@ def stacks() -> dict[str, Config]:
     return {d.name: load(d) for d in sorted(STACKS.iterdir()) if d.is_dir()}
 
 
+def deployment(stack: Config) -> Config:
+    """A stack with its `module "upwatch"` call expanded: what the stack deploys, for the policies.
+
+    The blocks of modules/upwatch (its module calls, resources and locals), where each plain
+    reference to one of its variables (``var.x`` or ``var.x.attribute``) is replaced by what the
+    stack passes (or the variable's default), plus the stack's own locals and providers. So
+    ``deployment(prod).modules["database"]["instance_count"]`` is prod's number, and a module call
+    given ``tags = var.tags`` shows the stack's ``${local.tags}``.
+    """
+    calls = [call for call in stack.modules.values() if module_of(call) == "upwatch"]
+    if len(calls) != 1:
+        return stack
+    module = load(MODULES / "upwatch")
+    inputs: Body = {
+        name: variable["default"]
+        for name, variable in module.variables.items()
+        if "default" in variable
+    }
+    inputs.update({k: v for k, v in calls[0].items() if k != "source"})
+    blocks = {
+        kind: [_resolve(body, inputs) for body in bodies]
+        for kind, bodies in module.blocks.items()
+        if kind not in ("variable", "output", "terraform")
+    }
+    blocks["locals"] = blocks.get("locals", []) + stack.blocks.get("locals", [])
+    blocks["provider"] = stack.blocks.get("provider", [])
+    parsed = {path: _resolve(document, inputs) for path, document in module.parsed.items()}
+    return Config(stack.path, blocks, {**module.texts, **stack.texts}, parsed)
+
+
+_VARIABLE = re.compile(r"\$\{var\.([A-Za-z0-9_]+)((?:\.[A-Za-z0-9_]+)*)\}")
+
+
+def _resolve(value: Any, inputs: Body) -> Any:
+    if isinstance(value, dict):
+        return {k: _resolve(v, inputs) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v, inputs) for v in value]
+    match = _VARIABLE.fullmatch(value) if isinstance(value, str) else None
+    if match is None or match.group(1) not in inputs:
+        return value
+    resolved = inputs[match.group(1)]
+    for attribute in filter(None, match.group(2).split(".")):
+        if not isinstance(resolved, dict) or attribute not in resolved:
+            return value
+        resolved = resolved[attribute]
+    return resolved
+
+
 def module_of(call: Body) -> str:
     """The module directory name a module call's source points at."""
     return str(call["source"]).rstrip("/").rsplit("/", 1)[-1]

@@ -39,34 +39,55 @@ run "the_alarm_set_reaches_the_topic" {
   }
 
   assert {
-    condition = alltrue([for a in concat(
-      [aws_cloudwatch_metric_alarm.alb_5xx, aws_cloudwatch_metric_alarm.alb_4xx, aws_cloudwatch_metric_alarm.alb_healthy_hosts,
-      aws_cloudwatch_metric_alarm.alb_unhealthy_hosts, aws_cloudwatch_metric_alarm.aurora_cpu, aws_cloudwatch_metric_alarm.aurora_acu],
-      values(aws_cloudwatch_metric_alarm.ecs_cpu_high), values(aws_cloudwatch_metric_alarm.ecs_cpu_peak),
-      values(aws_cloudwatch_metric_alarm.ecs_memory_high), values(aws_cloudwatch_metric_alarm.ecs_running_tasks),
-      values(aws_cloudwatch_metric_alarm.sqs_dlq_depth), values(aws_cloudwatch_metric_alarm.sqs_oldest_message),
-    ) : toset(a.alarm_actions) == toset([aws_sns_topic.this.arn]) && toset(a.ok_actions) == toset([aws_sns_topic.this.arn])])
+    condition = toset(output.alarm_names) == toset(concat(
+      [for a in ["alb-5xx", "alb-4xx", "alb-no-healthy-host", "alb-unhealthy-hosts", "aurora-cpu-high", "aurora-acu-high"] : "upwatch-test-${a}"],
+      [for p in setproduct(["api", "scheduler", "worker"], ["cpu-high", "cpu-peak", "memory-high", "tasks-missing"]) : "upwatch-test-${p[0]}-${p[1]}"],
+      [for p in setproduct(["checks", "pings", "notify", "maintenance"], ["dlq-not-empty", "oldest-message"]) : "upwatch-test-${p[0]}-${p[1]}"],
+    ))
+    error_message = "Every alarm of the set, named <name>-<alarm>."
+  }
+
+  assert {
+    condition     = alltrue([for a in aws_cloudwatch_metric_alarm.this : toset(a.alarm_actions) == toset([aws_sns_topic.this.arn]) && toset(a.ok_actions) == toset([aws_sns_topic.this.arn])])
     error_message = "Every alarm notifies the topic, on alarm and on recovery."
   }
 
   assert {
-    condition     = aws_cloudwatch_metric_alarm.alb_healthy_hosts.comparison_operator == "LessThanThreshold" && aws_cloudwatch_metric_alarm.alb_healthy_hosts.threshold == 1
+    condition     = aws_cloudwatch_metric_alarm.this["alb-no-healthy-host"].comparison_operator == "LessThanThreshold" && aws_cloudwatch_metric_alarm.this["alb-no-healthy-host"].threshold == 1
     error_message = "HealthyHostCount < 1."
   }
 
   assert {
-    condition     = aws_cloudwatch_metric_alarm.ecs_cpu_peak["worker"].statistic == "Maximum" && aws_cloudwatch_metric_alarm.ecs_cpu_peak["worker"].evaluation_periods == 1
-    error_message = "A CPU peak is the maximum over a single period."
+    condition     = aws_cloudwatch_metric_alarm.this["worker-cpu-peak"].statistic == "Maximum" && aws_cloudwatch_metric_alarm.this["worker-cpu-peak"].evaluation_periods == 1 && aws_cloudwatch_metric_alarm.this["worker-cpu-peak"].period == 60
+    error_message = "A CPU peak is the maximum over a single one-minute period."
   }
 
   assert {
-    condition     = aws_cloudwatch_metric_alarm.sqs_dlq_depth["pings"].dimensions.QueueName == "upwatch-test-pings-dlq" && aws_cloudwatch_metric_alarm.sqs_dlq_depth["pings"].threshold == 0
+    condition     = aws_cloudwatch_metric_alarm.this["api-cpu-high"].dimensions.ClusterName == "upwatch-test" && aws_cloudwatch_metric_alarm.this["api-cpu-high"].dimensions.ServiceName == "upwatch-test-api"
+    error_message = "Service alarms watch their own service."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.this["pings-dlq-not-empty"].dimensions.QueueName == "upwatch-test-pings-dlq" && aws_cloudwatch_metric_alarm.this["pings-dlq-not-empty"].threshold == 0
     error_message = "Any message in a DLQ raises the alarm."
   }
 
   assert {
-    condition     = aws_cloudwatch_metric_alarm.aurora_acu.metric_name == "ACUUtilization"
+    condition     = aws_cloudwatch_metric_alarm.this["checks-oldest-message"].dimensions.QueueName == "upwatch-test-checks"
+    error_message = "The backlog alarm watches the queue itself."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.this["aurora-acu-high"].metric_name == "ACUUtilization" && aws_cloudwatch_metric_alarm.this["aurora-acu-high"].dimensions.DBClusterIdentifier == "upwatch-test"
     error_message = "Aurora capacity is watched."
+  }
+
+  assert {
+    condition = (
+      length(aws_cloudwatch_metric_alarm.this["alb-5xx"].metric_query) == 3 && aws_cloudwatch_metric_alarm.this["alb-5xx"].metric_name == null &&
+      length(aws_cloudwatch_metric_alarm.this["worker-tasks-missing"].metric_query) == 3 && aws_cloudwatch_metric_alarm.this["worker-tasks-missing"].datapoints_to_alarm == 5
+    )
+    error_message = "Math alarms compute one expression over their metrics."
   }
 
   assert {
@@ -75,7 +96,7 @@ run "the_alarm_set_reaches_the_topic" {
   }
 
   assert {
-    condition     = aws_cloudwatch_metric_alarm.alb_5xx.tags["cost-center"] == "platform" && aws_sns_topic.this.tags["project"] == "upwatch"
+    condition     = aws_cloudwatch_metric_alarm.this["alb-5xx"].tags["cost-center"] == "platform" && aws_sns_topic.this.tags["project"] == "upwatch"
     error_message = "Tags must reach the alarms and the topic."
   }
 }
