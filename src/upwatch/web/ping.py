@@ -13,7 +13,7 @@ from fastapi.responses import PlainTextResponse
 from upwatch.domain.status import PingKind
 from upwatch.errors import StoreUnavailableError
 from upwatch.services.pings import PING_BODY_LIMIT, Ping, new_intake_id, ping_body
-from upwatch.web.deps import RuntimeDep
+from upwatch.web.runtime import Runtime
 
 router = APIRouter(tags=["heartbeats"])
 # Tokens are URL-safe base64; anything else is unknown without asking the database.
@@ -22,29 +22,27 @@ PING_METHODS = ["GET", "POST", "HEAD"]
 DURABLE_WRITE_TIMEOUT = 10.0
 
 
-async def ping_success(token: str, request: Request, runtime: RuntimeDep) -> Response:
+async def ping_success(token: str, request: Request) -> Response:
     """The job ran and succeeded."""
-    return await _accept(token, PingKind.SUCCESS, None, request, runtime)
+    return await _accept(token, PingKind.SUCCESS, None, request)
 
 
-async def ping_start(token: str, request: Request, runtime: RuntimeDep) -> Response:
+async def ping_start(token: str, request: Request) -> Response:
     """The job started; the next success or failure records its duration."""
-    return await _accept(token, PingKind.START, None, request, runtime)
+    return await _accept(token, PingKind.START, None, request)
 
 
-async def ping_fail(token: str, request: Request, runtime: RuntimeDep) -> Response:
+async def ping_fail(token: str, request: Request) -> Response:
     """The job ran and failed."""
-    return await _accept(token, PingKind.FAIL, None, request, runtime)
+    return await _accept(token, PingKind.FAIL, None, request)
 
 
-async def ping_exit_code(
-    token: str, exit_code: int, request: Request, runtime: RuntimeDep
-) -> Response:
+async def ping_exit_code(token: str, exit_code: int, request: Request) -> Response:
     """The job ended with this exit code: 0 is success, anything else a failure."""
     if not 0 <= exit_code <= 255:
         return PlainTextResponse("exit code must be between 0 and 255\n", status_code=400)
     kind = PingKind.SUCCESS if exit_code == 0 else PingKind.FAIL
-    return await _accept(token, kind, exit_code, request, runtime)
+    return await _accept(token, kind, exit_code, request)
 
 
 for _path, _endpoint in (
@@ -64,9 +62,10 @@ for _path, _endpoint in (
         )
 
 
-async def _accept(
-    token: str, kind: PingKind, exit_code: int | None, request: Request, runtime: RuntimeDep
-) -> Response:
+async def _accept(token: str, kind: PingKind, exit_code: int | None, request: Request) -> Response:
+    # Not RuntimeDep: FastAPI runs a sync dependency in its thread pool, a thread hop (and a
+    # wait for a free thread under load) on every ping.
+    runtime: Runtime = request.app.state.runtime
     if not TOKEN_SHAPE.fullmatch(token):
         return PlainTextResponse("not found\n", status_code=status.HTTP_404_NOT_FOUND)
     try:
@@ -92,7 +91,9 @@ async def _accept(
         user_agent=(request.headers.get("user-agent") or "")[:300] or None,
     )
     try:
-        await asyncio.wait_for(runtime.pings.submit(ping), DURABLE_WRITE_TIMEOUT)
+        # asyncio.timeout, not wait_for: wait_for wraps the wait in a task of its own.
+        async with asyncio.timeout(DURABLE_WRITE_TIMEOUT):
+            await runtime.pings.submit(ping)
     except TimeoutError:
         return PlainTextResponse("could not store the ping, retry\n", status_code=503)
     message = "OK (body truncated to 10 KB)\n" if truncated else "OK\n"
