@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any, Self
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from cronsim import CronSim, CronSimError
 from dateutil.rrule import rrule, rrulestr
@@ -23,6 +23,8 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
+
+from upwatch.domain.zones import TimeZoneName
 
 MAX_DURATION_SECONDS = 31 * 86_400
 # Wall-clock order and UTC order of occurrences differ by at most a DST shift around a change;
@@ -51,7 +53,7 @@ class MaintenanceWindowSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: Trimmed = Field(min_length=1, max_length=200)
-    timezone: str = Field("UTC", description="IANA time zone the rule's times are in.")
+    timezone: TimeZoneName = Field("UTC", description="IANA time zone the rule's times are in.")
     rrule: str | None = Field(
         None, description='An RFC 5545 RRULE, e.g. "FREQ=WEEKLY;BYDAY=SU;BYHOUR=2".'
     )
@@ -80,15 +82,6 @@ class MaintenanceWindowSpec(BaseModel):
     monitor_ids: list[Annotated[int, Field(ge=1)]] = Field(
         default_factory=list, validate_default=True, description="Monitors covered by id."
     )
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
 
     @field_validator("rrule")
     @classmethod

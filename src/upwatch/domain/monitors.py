@@ -2,7 +2,6 @@
 
 import re
 from typing import Annotated, Literal, Self, get_args
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cronsim import CronSim, CronSimError
 from pydantic import (
@@ -19,6 +18,7 @@ from pydantic import (
 
 from upwatch.domain.policies import AlertSettings
 from upwatch.domain.status_codes import StatusCodeRange, parse_status_ranges
+from upwatch.domain.zones import TimeZoneName
 
 MIN_INTERVAL_SECONDS = 10
 HOSTNAME_PATTERN = r"^[A-Za-z0-9_.:\-\[\]]{1,253}$"
@@ -223,17 +223,8 @@ class HeartbeatMonitor(MonitorBase):
     kind: Literal["heartbeat"]
     period: int | None = Field(None, ge=10, le=31 * 86_400, description="Seconds between pings.")
     cron: str | None = Field(None, description="Cron expression of the expected runs.")
-    timezone: str = "UTC"
+    timezone: TimeZoneName = "UTC"
     grace: int = Field(60, ge=0, le=7 * 86_400, description="Seconds of lateness tolerated.")
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
 
     @field_validator("cron")
     @classmethod
