@@ -12,7 +12,8 @@ from upwatch.store.tables import ApiTokenRow
 from upwatch.web.runtime import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    """Async, so FastAPI resolves it on the loop instead of a thread pool hop per request."""
     runtime: Runtime = request.app.state.runtime
     return runtime
 
