@@ -17,7 +17,7 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.deploy.tfconfig import STACKS, load
+from tests.deploy.tfconfig import MODULES, load
 from tests.e2e.fleet import Fleet, fleet
 from upwatch.settings import Settings
 from upwatch.worker.celery_app import ALL_QUEUES, transport_options
@@ -59,7 +59,7 @@ class Aws:
             self.sqs.create_queue(QueueName=self.prefix + name)
         self.queues_before = self.queue_urls()
         self.keys: dict[str, tuple[str, str]] = {}
-        granted = load(STACKS / "prod").locals
+        granted = load(MODULES / "upwatch").locals
         self.producer = self._user("producer", granted["queue_producer"]["actions"])
         self.consumer = self._user("consumer", granted["queue_consumer"]["actions"])
 
