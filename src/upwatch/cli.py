@@ -59,18 +59,14 @@ def _fail(message: str, code: int = 2) -> NoReturn:
 def _with_session(
     settings: Settings, work: Callable[[AsyncSession], Awaitable[T]], *, migrate: bool
 ) -> T:
-    from upwatch.store.database import create_engine, session_factory
-    from upwatch.store.migrate import upgrade_to_head
+    from upwatch.store.database import opened_sessions
 
     async def run() -> T:
-        engine = create_engine(settings.async_database_url)
-        try:
-            if migrate:
-                await upgrade_to_head(engine)
-            async with session_factory(engine).begin() as session:
-                return await work(session)
-        finally:
-            await engine.dispose()
+        async with (
+            opened_sessions(settings.async_database_url, migrate=migrate) as sessions,
+            sessions.begin() as session,
+        ):
+            return await work(session)
 
     try:
         return asyncio.run(run())
@@ -92,11 +88,14 @@ def serve(
     _serve_http(create_app(settings), settings)
 
 
-def _serve_http(app: object, settings: Settings) -> None:
+def _serve_http(app: object, settings: Settings, *, workers: int = 1) -> None:
+    """Serve ``app``, or with several workers the factory named by the string ``app``."""
     import uvicorn
 
     uvicorn.run(
         app,  # type: ignore[arg-type]
+        factory=isinstance(app, str),
+        workers=workers,
         host=settings.host,
         port=settings.port,
         loop="uvloop" if sys.platform != "win32" else "asyncio",
@@ -117,12 +116,24 @@ def _with_address(settings: Settings, host: str | None, port: int | None) -> Set
 def api(
     host: Annotated[str | None, typer.Option(help="Default: UPWATCH_HOST.")] = None,
     port: Annotated[int | None, typer.Option(help="Default: UPWATCH_PORT.")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="HTTP server processes; default UPWATCH_API_WORKERS."),
+    ] = None,
 ) -> None:
     """Fleet role: the HTTP API and ping intake; pings are queued on the broker."""
     from upwatch.web.app import create_app
+    from upwatch.web.fleet_api import FACTORY
 
     settings = _with_address(_fleet_settings(), host, port)
-    _serve_http(create_app(settings, role="api"), settings)
+    processes = workers or settings.api_workers
+    if processes == 1:
+        _serve_http(create_app(settings, role="api"), settings)
+    else:
+        # The worker processes read their settings from the environment: pass --host and
+        # --port on, since the default public URL is made of them.
+        os.environ.update(UPWATCH_HOST=settings.host, UPWATCH_PORT=str(settings.port))
+        _serve_http(FACTORY, settings, workers=processes)
 
 
 @app.command()

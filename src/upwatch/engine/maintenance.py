@@ -17,8 +17,7 @@ import structlog
 from upwatch.services.retention import PruneRun, run_prune
 from upwatch.services.rollup_job import RollupRun, run_rollup
 from upwatch.settings import Settings
-from upwatch.store.database import create_engine, session_factory
-from upwatch.store.migrate import upgrade_to_head
+from upwatch.store.database import opened_sessions
 
 log = structlog.get_logger(__name__)
 ROLLUP_EVERY_SECONDS = 60.0
@@ -76,9 +75,7 @@ class MaintenanceLoop:
         await asyncio.to_thread(asyncio.run, self._run(prune=prune))
 
     async def _run(self, *, prune: bool) -> None:
-        database = create_engine(self._settings.async_database_url)
-        sessions = session_factory(database)
-        try:
+        async with opened_sessions(self._settings.async_database_url) as sessions:
             rolled = await run_rollup(
                 sessions=sessions, now=self._clock(), should_stop=self._stopping.is_set
             )
@@ -104,28 +101,17 @@ class MaintenanceLoop:
                     pings=pruned.pings_deleted,
                     deliveries=pruned.deliveries_deleted,
                 )
-        finally:
-            await database.dispose()
 
 
 async def rollup_now(settings: Settings, now: datetime) -> RollupRun:
     """``upwatch rollup``: one rollup run, as the periodic task does it."""
-    database = create_engine(settings.async_database_url)
-    try:
-        if settings.is_sqlite:
-            await upgrade_to_head(database)
-        return await run_rollup(sessions=session_factory(database), now=now)
-    finally:
-        await database.dispose()
+    async with opened_sessions(settings.async_database_url, migrate=settings.is_sqlite) as sessions:
+        return await run_rollup(sessions=sessions, now=now)
 
 
 async def prune_now(settings: Settings, now: datetime) -> PruneRun:
     """``upwatch prune``: roll up first, so nothing is pruned before it is summarised."""
-    database = create_engine(settings.async_database_url)
-    try:
-        if settings.is_sqlite:
-            await upgrade_to_head(database)
-        sessions = session_factory(database)
+    async with opened_sessions(settings.async_database_url, migrate=settings.is_sqlite) as sessions:
         await run_rollup(sessions=sessions, now=now)
         return await run_prune(
             sessions=sessions,
@@ -133,5 +119,3 @@ async def prune_now(settings: Settings, now: datetime) -> PruneRun:
             raw_retention_days=settings.raw_retention_days,
             hourly_retention_days=settings.hourly_rollup_retention_days,
         )
-    finally:
-        await database.dispose()

@@ -1,5 +1,7 @@
 """Engine and session factory for SQLite (WAL) and PostgreSQL (asyncpg)."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from upwatch.store.migrate import upgrade_to_head
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -42,6 +46,20 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def opened_sessions(
+    url: str, *, migrate: bool = False
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on an engine of their own (migrated first if asked), disposed on leaving."""
+    engine = create_engine(url)
+    try:
+        if migrate:
+            await upgrade_to_head(engine)
+        yield session_factory(engine)
+    finally:
+        await engine.dispose()
 
 
 def dialect_of(session: AsyncSession) -> str:
