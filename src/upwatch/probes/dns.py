@@ -5,6 +5,7 @@ from functools import lru_cache
 
 import dns.asyncresolver
 import dns.exception
+import dns.name
 import dns.resolver
 from dns.rdata import Rdata
 from dns.rdtypes.ANY.TXT import TXT
@@ -12,7 +13,7 @@ from dns.rdtypes.ANY.TXT import TXT
 from upwatch.domain.monitors import DnsMonitor, MonitorSpec
 from upwatch.domain.results import ProbeResult
 from upwatch.domain.status import Outcome
-from upwatch.domain.targets import TargetPolicy, literal_address, parse_host_port
+from upwatch.domain.targets import IPAddress, TargetPolicy, literal_address, parse_host_port
 from upwatch.errors import TargetRefusedError
 from upwatch.probes.base import ProbeContext
 from upwatch.probes.guard import ensure_allowed, refused
@@ -31,7 +32,10 @@ class DnsProbe:
         started = time.perf_counter()
         try:
             answer = await resolver.resolve(
-                spec.hostname, spec.record_type, lifetime=spec.timeout, search=False
+                _absolute_name(spec.hostname),
+                spec.record_type,
+                lifetime=spec.timeout,
+                search=False,
             )
         except dns.resolver.NXDOMAIN:
             return _down(f"{spec.hostname} does not exist (NXDOMAIN)")
@@ -81,6 +85,8 @@ def _name(value: str) -> str:
 
 
 def _missing(spec: DnsMonitor, answers: list[str]) -> list[str]:
+    if not spec.expected:
+        return []
     found = {normalised(spec.record_type, answer) for answer in answers}
     if spec.record_type == "MX":
         # An expected exchange without a preference matches any preference.
@@ -91,12 +97,25 @@ def _missing(spec: DnsMonitor, answers: list[str]) -> list[str]:
 def _checked_resolver(nameserver: str | None, policy: TargetPolicy) -> dns.asyncresolver.Resolver:
     if nameserver is None:
         return _resolver(None)
+    address, port = _nameserver(nameserver)
+    ensure_allowed(address, policy)
+    return _resolver((str(address), port))
+
+
+@lru_cache(maxsize=256)
+def _nameserver(nameserver: str) -> tuple[IPAddress, int]:
+    # Monitors name few resolvers, and name them again every interval.
     host, port = parse_host_port(nameserver, default_port=53)
     address = literal_address(host)
     if address is None:
         raise ValueError(f"DnsMonitor admits only IP resolvers, got {host!r}")
-    ensure_allowed(address, policy)
-    return _resolver((str(address), port))
+    return address, port
+
+
+@lru_cache(maxsize=16_384)
+def _absolute_name(hostname: str) -> dns.name.Name:
+    # Parsing the name is a good part of a query's cost; monitors ask for the same names.
+    return dns.name.from_text(hostname)
 
 
 @lru_cache(maxsize=256)

@@ -6,6 +6,7 @@ redirect to another host reaches a refused address such as the cloud metadata en
 
 import asyncio
 import socket
+from functools import lru_cache
 from ipaddress import ip_address
 
 from aiohttp import ThreadedResolver
@@ -21,8 +22,24 @@ def refused(reason: str) -> ProbeResult:
     return ProbeResult(outcome=Outcome.DOWN, error=f"target refused: {reason}")
 
 
+# Monitors check the same hosts every interval: parsing and judging an address once each spares
+# every check that work. The policy is frozen, so a cached judgement cannot go stale.
+_CACHED = 16_384
+
+
+@lru_cache(maxsize=_CACHED)
+def host_address(host: str) -> IPAddress | None:
+    """The IP address a host string spells, if it spells one (``[::1]`` included)."""
+    return literal_address(host)
+
+
+@lru_cache(maxsize=_CACHED)
+def _refusal(policy: TargetPolicy, address: IPAddress) -> str | None:
+    return policy.refusal(address)
+
+
 def ensure_allowed(address: IPAddress, policy: TargetPolicy) -> None:
-    reason = policy.refusal(address)
+    reason = _refusal(policy, address)
     if reason:
         raise TargetRefusedError(reason)
 
@@ -32,15 +49,14 @@ async def resolve_checked(host: str, port: int, policy: TargetPolicy) -> list[IP
 
     Raises ``TargetRefusedError`` when any is refused, ``socket.gaierror`` when none resolves.
     """
-    literal = literal_address(host)
+    literal = host_address(host)
     if literal is not None:
         ensure_allowed(literal, policy)
         return [literal]
     infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     addresses = list(dict.fromkeys(ip_address(sockaddr[0]) for *_, sockaddr in infos))
-    reason = policy.first_refusal(addresses)
-    if reason:
-        raise TargetRefusedError(reason)
+    for address in addresses:
+        ensure_allowed(address, policy)
     return addresses
 
 

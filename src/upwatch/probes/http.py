@@ -1,27 +1,26 @@
 """HTTP probe: one request (and its redirects, each hop checked), judged by the assertions."""
 
 import asyncio
-import ssl
 import time
 from base64 import b64encode
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-import aiohttp
 from yarl import URL
 
 from upwatch.domain.assertions import HttpResponse, evaluate, needs_body
 from upwatch.domain.monitors import BasicAuth, HttpMonitor, MonitorSpec
 from upwatch.domain.results import ProbeResult
 from upwatch.domain.status import Outcome
-from upwatch.domain.targets import literal_address
 from upwatch.errors import TargetRefusedError
 from upwatch.probes.base import ProbeContext
-from upwatch.probes.guard import ensure_allowed, refused
-from upwatch.probes.http_body import EXCERPT_LIMIT, encoded_excerpt, excerpt, read_capped, text_of
-from upwatch.probes.http_session import CertifiedResponse, RequestTimer
-from upwatch.probes.tcp import connect_error
-from upwatch.probes.tls import describe_tls_error
+from upwatch.probes.guard import refused
+from upwatch.probes.http_body import EXCERPT_LIMIT, encoded_excerpt, excerpt, text_of
+from upwatch.probes.http_client import HttpRequest, HttpRequestError, send
+from upwatch.probes.http_client import HttpResponse as Response
+from upwatch.probes.http_timer import RequestTimer
+from upwatch.probes.tls import unverified_tls_context
 from upwatch.probes.tls_certificates import certificate_expiry
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -60,40 +59,52 @@ class HttpProbe:
             return refused(str(exc))
         except _UnfollowableRedirectError as exc:
             return ProbeResult(outcome=Outcome.DOWN, error=str(exc))
-        except aiohttp.ClientError as exc:
-            return ProbeResult(outcome=Outcome.DOWN, error=describe_client_error(exc))
+        except HttpRequestError as exc:
+            return ProbeResult(
+                outcome=Outcome.DOWN, error=str(exc), details={"timings": timer.breakdown()}
+            )
 
 
 async def _fetch(spec: HttpMonitor, context: ProbeContext, timer: RequestTimer) -> ProbeResult:
-    session = context.http_session()
-    origin = URL(str(spec.url))
+    origin = _parsed(str(spec.url))
     hop = _Hop(spec.method, origin, spec.body)
     visited = {(hop.method, hop.url)}
+    tls = context.verifying_tls_context() if spec.verify_tls else unverified_tls_context()
+    reads_body = needs_body(spec)
     started = time.perf_counter()
     for redirects in range(spec.max_redirects + 1):
-        literal = literal_address(hop.url.host or "")
-        if literal is not None:
-            # IP literals never reach the guarded resolver.
-            ensure_allowed(literal, context.policy)
-        async with session.request(
+        request = HttpRequest(
             hop.method,
             hop.url,
-            headers=_headers(spec, same_origin=hop.url.origin() == origin.origin()),
-            data=hop.body,
-            allow_redirects=False,
-            ssl=context.verifying_tls_context() if spec.verify_tls else False,
-            auto_decompress=needs_body(spec),
-            trace_request_ctx=timer,
-        ) as response:
+            _headers(spec, same_origin=redirects == 0 or hop.url.origin() == origin.origin()),
+            hop.body,
+            tls,
+        )
+        response = await send(
+            request,
+            policy=context.policy,
+            timer=timer,
+            body_limit=BODY_LIMIT if reads_body else EXCERPT_LIMIT,
+            decompress=reads_body,
+        )
+        try:
             location = response.headers.get("Location")
             if not (spec.follow_redirects and response.status in REDIRECT_STATUSES and location):
                 latency_ms = (time.perf_counter() - started) * 1000
                 return await _judge(spec, context, response, latency_ms, redirects, timer)
             hop = _redirected(hop, response.status, response.url, location)
+        finally:
+            response.close()
         if (hop.method, hop.url) in visited:
             raise _UnfollowableRedirectError(f"redirect loop: {hop.url} was already visited")
         visited.add((hop.method, hop.url))
     raise _UnfollowableRedirectError(f"too many redirects: more than {spec.max_redirects}")
+
+
+@lru_cache(maxsize=16_384)
+def _parsed(url: str) -> URL:
+    # Monitors check the same URLs every interval; yarl's URLs are immutable.
+    return URL(url)
 
 
 def _redirected(hop: _Hop, status: int, current: URL, location: str) -> _Hop:
@@ -126,7 +137,7 @@ def _headers(spec: HttpMonitor, *, same_origin: bool) -> dict[str, str]:
 async def _judge(
     spec: HttpMonitor,
     context: ProbeContext,
-    response: aiohttp.ClientResponse,
+    response: Response,
     latency_ms: float,
     redirects: int,
     timer: RequestTimer,
@@ -135,7 +146,7 @@ async def _judge(
     details: dict[str, Any] = {"final_url": str(response.url), "redirects": redirects}
     body = ""
     if needs_body(spec):
-        raw, truncated = await read_capped(response.content, BODY_LIMIT)
+        raw, truncated = await response.read()
         body = text_of(raw, response.charset)
         if truncated:
             details["body_truncated_at"] = BODY_LIMIT
@@ -168,10 +179,10 @@ async def _judge(
 def _grade_certificate(
     spec: HttpMonitor,
     context: ProbeContext,
-    response: aiohttp.ClientResponse,
+    response: Response,
     details: dict[str, Any],
 ) -> tuple[Outcome, str | None]:
-    certificate = response.peer_certificate if isinstance(response, CertifiedResponse) else None
+    certificate = response.peer_certificate
     if not certificate:
         return Outcome.DOWN, "the server sent no certificate"
     try:
@@ -188,34 +199,11 @@ def _grade_certificate(
     return expiry.outcome, expiry.error
 
 
-async def _excerpt(response: aiohttp.ClientResponse) -> str:
+async def _excerpt(response: Response) -> str:
     """The start of a body that was not read for the assertions, for the incident's cause."""
     try:
-        raw, _ = await read_capped(response.content, EXCERPT_LIMIT)
-    except aiohttp.ClientPayloadError:
+        raw, _ = await response.read()
+    except HttpRequestError:
         return ""
     encoding = response.headers.get("Content-Encoding")
     return encoded_excerpt(raw, content_encoding=encoding, charset=response.charset)
-
-
-def describe_client_error(error: aiohttp.ClientError) -> str:
-    """A human message for what aiohttp raised about the target."""
-    if isinstance(error, aiohttp.ClientConnectorCertificateError) and isinstance(
-        error.certificate_error, ssl.SSLError
-    ):
-        return describe_tls_error(error.certificate_error)
-    if isinstance(error, aiohttp.ClientSSLError) and isinstance(error.os_error, ssl.SSLError):
-        return describe_tls_error(error.os_error)
-    if isinstance(error, aiohttp.ClientConnectorError):
-        return connect_error(error.host, error.port, error.os_error)
-    if isinstance(error, aiohttp.ServerDisconnectedError):
-        return "the server closed the connection without a complete response"
-    if isinstance(error, aiohttp.ClientPayloadError):
-        return f"the response body could not be read: {error}"
-    if isinstance(error, aiohttp.ClientResponseError):
-        return f"invalid HTTP response: {error.message}"
-    if isinstance(error, aiohttp.InvalidURL):
-        return f"invalid URL: {error.url}"
-    if isinstance(error, aiohttp.ClientOSError):
-        return f"connection lost: {error.strerror or error}"
-    return f"request failed: {error!r}"

@@ -1,24 +1,11 @@
-"""Reading response bodies within a size cap, and showing their start in incident causes."""
+"""Decoding response bodies, and showing their start in incident causes."""
 
 import codecs
 import zlib
 
-from aiohttp import StreamReader
-
 EXCERPT_LIMIT = 2048
-_CHUNK = 65_536
 # Content encodings zlib reads when asked to detect the header (gzip, or zlib-wrapped deflate).
-_ZLIB_ENCODINGS = frozenset({"gzip", "x-gzip", "deflate"})
-
-
-async def read_capped(content: StreamReader, limit: int) -> tuple[bytes, bool]:
-    """At most ``limit`` bytes of the body, and whether there was more."""
-    data = bytearray()
-    async for chunk in content.iter_chunked(_CHUNK):
-        data += chunk
-        if len(data) > limit:
-            return bytes(data[:limit]), True
-    return bytes(data), False
+ZLIB_ENCODINGS = frozenset({"gzip", "x-gzip", "deflate"})
 
 
 def text_of(raw: bytes, charset: str | None) -> str:
@@ -39,7 +26,7 @@ def encoded_excerpt(raw: bytes, *, content_encoding: str | None, charset: str | 
     encoding = (content_encoding or "identity").strip().lower()
     if encoding == "identity":
         return excerpt(text_of(raw, charset))
-    if encoding not in _ZLIB_ENCODINGS:
+    if encoding not in ZLIB_ENCODINGS:
         return f"({encoding}-encoded body not shown)"
     try:
         plain = zlib.decompressobj(zlib.MAX_WBITS | 32).decompress(raw, EXCERPT_LIMIT * 4)

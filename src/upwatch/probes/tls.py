@@ -17,7 +17,7 @@ from upwatch.probes.tls_certificates import certificate_expiry
 
 
 @cache
-def _unverified_context() -> ssl.SSLContext:
+def unverified_tls_context() -> ssl.SSLContext:
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
@@ -36,7 +36,7 @@ class TlsProbe:
     async def check(self, spec: MonitorSpec, context: ProbeContext) -> ProbeResult:
         if not isinstance(spec, TlsMonitor):
             raise TypeError(f"the tls probe cannot check a {spec.kind} monitor")
-        tls = context.verifying_tls_context() if spec.verify else _unverified_context()
+        tls = context.verifying_tls_context() if spec.verify else unverified_tls_context()
         started = time.perf_counter()
         connected_at: float | None = None
         try:

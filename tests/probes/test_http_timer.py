@@ -1,8 +1,8 @@
-"""The timing breakdown recorded by the probe session's trace hooks."""
+"""The timing breakdown of a request from the moments the HTTP client marked."""
 
 import pytest
 
-from upwatch.probes.http_session import RequestTimer
+from upwatch.probes.http_timer import RequestTimer
 
 
 @pytest.mark.parametrize(
