@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(
         2, ge=1, le=64, description="Worker processes per `upwatch worker`."
     )
+    api_workers: int = Field(1, ge=1, le=64, description="HTTP server processes per `upwatch api`.")
     host: str = Field("127.0.0.1", description="Address the HTTP server listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port the HTTP server listens on.")
     public_url: str | None = Field(

@@ -10,7 +10,7 @@ from upwatch.domain.status import MonitorStatus, PingKind
 from upwatch.services.heartbeats import mark_overdue
 from upwatch.services.monitors import create_monitor, set_paused
 from upwatch.services.pings import PING_BODY_LIMIT, Ping, new_intake_id, ping_body, record_pings
-from upwatch.store.tables import IncidentRow, MonitorRow, PingRow
+from upwatch.store.tables import CheckResultRow, IncidentRow, MonitorRow, PingRow
 
 FLAP = FlapPolicy()
 
@@ -161,3 +161,65 @@ async def test_a_resumed_heartbeat_counts_its_deadline_from_the_resume(
 
 def test_nul_bytes_in_a_ping_body_are_replaced() -> None:
     assert ping_body(b"ok\x00done") == ("ok\ufffddone", False)
+
+
+def _at(monitor_id: int, clock: Clock, seconds: float, kind: PingKind) -> Ping:
+    return Ping(
+        intake_id=new_intake_id(),
+        token="t",
+        monitor_id=monitor_id,
+        received_at=clock() + timedelta(seconds=seconds),
+        kind=kind,
+        method="POST",
+    )
+
+
+async def test_one_batch_moves_each_monitor_as_its_pings_one_at_a_time_would(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    timed = await _heartbeat(sessions, clock, period=300, grace=60)
+    recovering = await _heartbeat(sessions, clock, period=300, grace=60)
+    batch = [
+        # Out of order on purpose: a batch is applied in time order.
+        _at(timed, clock, 30, PingKind.SUCCESS),
+        _at(timed, clock, 0, PingKind.START),
+        _at(recovering, clock, 10, PingKind.SUCCESS),
+        _at(recovering, clock, 0, PingKind.FAIL),
+        # The same instant as the success before it: logged, but no second result.
+        _at(recovering, clock, 10, PingKind.FAIL),
+    ]
+    async with sessions.begin() as session:
+        events = await record_pings(session=session, pings=batch, flap=FLAP)
+    async with sessions() as session:
+        timed_row = await session.get_one(MonitorRow, timed)
+        recovering_row = await session.get_one(MonitorRow, recovering)
+        durations = (
+            await session.scalars(select(PingRow.duration_s).where(PingRow.monitor_id == timed))
+        ).all()
+        (incident,) = (await session.scalars(select(IncidentRow))).all()
+        results = (await session.scalars(select(CheckResultRow.outcome))).all()
+        logged = (await session.scalars(select(PingRow.id))).all()
+    assert (timed_row.status, timed_row.last_start_at) == (MonitorStatus.UP, None)
+    assert sorted(durations, key=lambda d: d is None) == [30.0, None]
+    assert timed_row.deadline_at == clock() + timedelta(seconds=30 + 360)
+    assert recovering_row.status == MonitorStatus.UP
+    assert recovering_row.deadline_at == clock() + timedelta(seconds=10 + 360)
+    assert incident.monitor_id == recovering
+    assert incident.resolved_at == clock() + timedelta(seconds=10)
+    assert [e.monitor_id for e in events if e.monitor_id == recovering] == [recovering] * 2
+    assert sorted(results) == ["down", "up", "up"]
+    assert len(logged) == 5
+
+
+async def test_a_batch_delivered_twice_is_recorded_once(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    monitor_id = await _heartbeat(sessions, clock)
+    batch = [_at(monitor_id, clock, 0, PingKind.FAIL), _at(monitor_id, clock, 5, PingKind.SUCCESS)]
+    for _ in range(2):
+        async with sessions.begin() as session:
+            await record_pings(session=session, pings=batch, flap=FLAP)
+    async with sessions() as session:
+        assert len((await session.scalars(select(PingRow.id))).all()) == 2
+        assert len((await session.scalars(select(CheckResultRow.outcome))).all()) == 2
+        assert len((await session.scalars(select(IncidentRow.id))).all()) == 1

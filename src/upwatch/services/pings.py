@@ -60,6 +60,10 @@ async def record_pings(
     """Store pings and move their monitors, each ping once however often it is delivered.
 
     Pings for unknown tokens or deleted monitors are dropped. The caller commits.
+
+    A batch costs a fixed number of statements, whatever its size: pings are walked in time
+    order in memory first (start times, durations, late deliveries), their check results are
+    inserted in one statement, then the new ones are applied one by one as before.
     """
     located = await _locate(session, pings)
     monitors = await lock_monitors(session, {monitor_id for _, monitor_id in located})
@@ -69,7 +73,7 @@ async def record_pings(
     # Monitors are locked, so a concurrent delivery of the same pings waits, then sees them.
     seen = await _already_recorded(session, [ping.intake_id for ping, _ in located])
     rows: list[dict[str, Any]] = []
-    events = []
+    walk = _Walk(monitors, silencing)
     for ping, monitor_id in sorted(located, key=lambda located: located[0].received_at):
         monitor = monitors.get(monitor_id)
         if monitor is None or ping.intake_id in seen:
@@ -77,12 +81,89 @@ async def record_pings(
         seen.add(ping.intake_id)
         row = _ping_row(ping, monitor_id)
         rows.append(row)
-        event = await _apply(session, monitor, ping, row, flap, silencing)
-        if event:
-            events.append(event)
+        walk.step(monitor, ping, row)
+    walk.set_deadlines()
     if rows:
         await session.execute(insert_ignoring_conflicts(session, PingRow, key=["intake_id"]), rows)
+    inserted = await insert_new_results(session, walk.results)
+    events = []
+    for result in walk.results:
+        if (result.monitor_id, result.scheduled_at) not in inserted:
+            continue
+        monitor = monitors[result.monitor_id]
+        event = await apply_to_monitor(
+            session=session,
+            row=monitor,
+            outcome=result.outcome,
+            at=result.scheduled_at,
+            cause=result.cause_snapshot(),
+            retries=walk.specs[monitor.id].retries,
+            flap=flap,
+            parent_down=silencing.parent_down(monitor),
+        )
+        if event:
+            events.append(event)
     return events
+
+
+class _Walk:
+    """A batch's pings applied in time order to their monitors' heartbeat fields (start, last
+    ping, deadline), collecting the check result each finished run makes."""
+
+    def __init__(self, monitors: dict[int, MonitorRow], silencing: Silencing) -> None:
+        self._monitors = monitors
+        self._silencing = silencing
+        self.specs: dict[int, HeartbeatMonitor] = {}
+        self._not_heartbeats: set[int] = set()
+        self.results: list[CheckResult] = []
+        self._result_keys: set[tuple[int, datetime]] = set()
+        self._last_pinged: dict[int, datetime] = {}
+
+    def step(self, monitor: MonitorRow, ping: Ping, row: dict[str, Any]) -> None:
+        spec = self._spec(monitor)
+        if spec is None or spec.paused:
+            return
+        if monitor.last_ping_at is not None and ping.received_at < monitor.last_ping_at:
+            return  # delivered late: kept in the log, but a newer ping already decided
+        if ping.kind is PingKind.START:
+            monitor.last_start_at = ping.received_at
+            return
+        if monitor.last_start_at is not None:
+            row["duration_s"] = (ping.received_at - monitor.last_start_at).total_seconds()
+            monitor.last_start_at = None
+        monitor.last_ping_at = ping.received_at
+        self._last_pinged[monitor.id] = ping.received_at
+        key = (monitor.id, ping.received_at)
+        if key in self._result_keys:
+            return  # a second ping at the same instant: its result would not be stored
+        self._result_keys.add(key)
+        result = _as_check_result(monitor.id, ping, row["duration_s"])
+        self.results.append(self._silencing.adjusted(result, monitor))
+
+    def set_deadlines(self) -> None:
+        """Each pinged monitor's next deadline, from its last ping (computed once, not per
+        ping: only the last one counts)."""
+        for monitor_id, last_ping_at in self._last_pinged.items():
+            spec = self.specs[monitor_id]
+            self._monitors[monitor_id].deadline_at = heartbeat_deadline(
+                last_event_at=last_ping_at,
+                grace=spec.grace,
+                period=spec.period,
+                cron=spec.cron,
+                timezone=spec.timezone,
+            )
+
+    def _spec(self, monitor: MonitorRow) -> HeartbeatMonitor | None:
+        if monitor.id in self._not_heartbeats:
+            return None
+        spec = self.specs.get(monitor.id)
+        if spec is None:
+            parsed = spec_of(monitor)
+            if not isinstance(parsed, HeartbeatMonitor):
+                self._not_heartbeats.add(monitor.id)
+                return None
+            spec = self.specs[monitor.id] = parsed
+        return spec
 
 
 async def _locate(session: AsyncSession, pings: Sequence[Ping]) -> list[tuple[Ping, int]]:
@@ -110,48 +191,6 @@ async def _already_recorded(session: AsyncSession, intake_ids: list[str]) -> set
         select(PingRow.intake_id).where(PingRow.intake_id.in_(intake_ids))
     )
     return {intake_id for intake_id in found if intake_id}
-
-
-async def _apply(
-    session: AsyncSession,
-    monitor: MonitorRow,
-    ping: Ping,
-    row: dict[str, Any],
-    flap: FlapPolicy,
-    silencing: Silencing,
-) -> MonitorEvent | None:
-    spec = spec_of(monitor)
-    if not isinstance(spec, HeartbeatMonitor) or spec.paused:
-        return None
-    if monitor.last_ping_at is not None and ping.received_at < monitor.last_ping_at:
-        return None  # delivered late: kept in the log, but a newer ping already decided
-    if ping.kind is PingKind.START:
-        monitor.last_start_at = ping.received_at
-        return None
-    if monitor.last_start_at is not None:
-        row["duration_s"] = (ping.received_at - monitor.last_start_at).total_seconds()
-        monitor.last_start_at = None
-    monitor.last_ping_at = ping.received_at
-    monitor.deadline_at = heartbeat_deadline(
-        last_event_at=ping.received_at,
-        grace=spec.grace,
-        period=spec.period,
-        cron=spec.cron,
-        timezone=spec.timezone,
-    )
-    result = silencing.adjusted(_as_check_result(monitor.id, ping, row["duration_s"]), monitor)
-    if not await insert_new_results(session, [result]):
-        return None
-    return await apply_to_monitor(
-        session=session,
-        row=monitor,
-        outcome=result.outcome,
-        at=ping.received_at,
-        cause=result.cause_snapshot(),
-        retries=spec.retries,
-        flap=flap,
-        parent_down=silencing.parent_down(monitor),
-    )
 
 
 def _ping_row(ping: Ping, monitor_id: int) -> dict[str, Any]:

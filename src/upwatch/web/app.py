@@ -23,6 +23,7 @@ from upwatch.web.api import alert_policies, channels, incidents, maintenance, mo
 from upwatch.web.api import reports as reports_api
 from upwatch.web.api import status_pages as status_pages_api
 from upwatch.web.limits import BodySizeLimit
+from upwatch.web.ping_asgi import PingIntake
 from upwatch.web.runtime import PingSink, Runtime
 from upwatch.worker.celery_app import create_celery
 
@@ -76,7 +77,14 @@ def create_app(
             )
             yield
 
-    app = FastAPI(title="Upwatch", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="Upwatch",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        # Upwatch configures no OpenTelemetry; left on, FastAPI asks for it on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
+    )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
     errors.install(app)
     for module in (ops, ping, monitors, incidents, channels, alert_policies, maintenance):
@@ -85,6 +93,8 @@ def create_app(
     app.include_router(reports_api.router)
     status_site.install(app, settings)
     dashboard.install(app)
+    # Added last, so outermost: pings skip the other middleware and FastAPI's routing.
+    app.add_middleware(PingIntake, max_body_bytes=settings.max_request_body_bytes)
     return app
 
 
