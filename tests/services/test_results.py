@@ -9,7 +9,7 @@ from upwatch.domain.state import FlapPolicy
 from upwatch.domain.status import MonitorStatus, Outcome
 from upwatch.services.monitors import create_monitor, delete_monitor
 from upwatch.services.results import record_results
-from upwatch.store.tables import CheckResultRow, IncidentRow, MonitorRow
+from upwatch.store.tables import CheckResultRow, IncidentRow, LateResultHourRow, MonitorRow
 
 FLAP = FlapPolicy(threshold=5, window=timedelta(minutes=10))
 
@@ -145,3 +145,51 @@ async def test_flapping_is_reported(
         row = await session.get_one(MonitorRow, monitor_id)
     assert row.flapping is True
     assert [e.transition.flapping_started for e in events].count(True) == 1  # type: ignore[attr-defined]
+
+
+async def test_a_passing_check_stores_no_routine_details_but_the_cause_keeps_all(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    monitor_id = await _monitor(sessions, clock, retries=0)
+    details = {"final_url": "http://127.0.0.1:9/", "redirects": 0, "timings": {"dns_ms": 1.5}}
+    start = clock().replace(minute=5)
+    await _record(sessions, check_result(monitor_id, start, Outcome.UP, details=details))
+    failed = check_result(
+        monitor_id, start + timedelta(minutes=1), Outcome.DOWN, error="HTTP 503", details=details
+    )
+    await _record(sessions, failed)
+
+    async with sessions() as session:
+        stored = (
+            await session.scalars(select(CheckResultRow).order_by(CheckResultRow.scheduled_at))
+        ).all()
+        incident = await session.scalar(select(IncidentRow))
+        empty = await session.scalar(
+            select(func.count()).where(CheckResultRow.details.is_(None)).select_from(CheckResultRow)
+        )
+    assert [row.details for row in stored] == [{}, details]
+    assert empty == 1
+    assert incident is not None
+    assert incident.cause["details"] == details
+
+
+async def test_only_results_written_after_their_hour_ended_mark_it_for_a_re_roll(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    monitor_id = await _monitor(sessions, clock, retries=0)
+    hour = clock().replace(minute=0)
+    on_time = check_result(monitor_id, hour + timedelta(minutes=59), Outcome.UP)
+    late = check_result(monitor_id, hour - timedelta(minutes=30), Outcome.UP)
+    async with sessions.begin() as session:
+        await record_results(
+            session=session, results=[on_time], flap=FLAP, now=hour + timedelta(minutes=60.5)
+        )
+        await record_results(
+            session=session, results=[late], flap=FLAP, now=hour + timedelta(minutes=60.5)
+        )
+
+    async with sessions() as session:
+        marks = (
+            await session.execute(select(LateResultHourRow.monitor_id, LateResultHourRow.hour))
+        ).all()
+    assert [tuple(mark) for mark in marks] == [(monitor_id, hour - timedelta(hours=1))]

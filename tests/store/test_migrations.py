@@ -23,11 +23,9 @@ async def test_migrations_build_exactly_the_tables_the_code_declares(database: A
     assert actual == expected
 
 
-async def test_results_are_unique_per_monitor_and_schedule(database: AsyncEngine) -> None:
-    def unique_constraints(connection: Connection) -> list[list[str]]:
-        return [
-            u["column_names"] for u in inspect(connection).get_unique_constraints("check_results")
-        ]
+async def test_results_are_keyed_by_monitor_and_schedule(database: AsyncEngine) -> None:
+    def primary_key(connection: Connection) -> list[str]:
+        return list(inspect(connection).get_pk_constraint("check_results")["constrained_columns"])
 
     async with database.connect() as connection:
-        assert ["monitor_id", "scheduled_at"] in await connection.run_sync(unique_constraints)
+        assert await connection.run_sync(primary_key) == ["monitor_id", "scheduled_at"]

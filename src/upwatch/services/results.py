@@ -1,19 +1,26 @@
 """Recording check results in bulk and applying them to their monitors, idempotently."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from upwatch.domain.results import CheckResult
-from upwatch.domain.state import FlapPolicy
+from upwatch.domain.state import FlapPolicy, apply_outcome
+from upwatch.domain.status import Outcome
 from upwatch.services.silencing import Silencing
 from upwatch.services.transitions import MonitorEvent, apply_to_monitor
 from upwatch.store.database import insert_ignoring_conflicts
-from upwatch.store.monitors import lock_monitors
-from upwatch.store.tables import CheckResultRow
+from upwatch.store.monitors import lock_monitor_states, lock_monitors, mark_checked, state_of
+from upwatch.store.tables import CheckResultRow, LateResultHourRow, MonitorRow
+
+HOUR = timedelta(hours=1)
+# The rollup job rolls an hour up two minutes after it ends (rollup_job.SETTLE); a result
+# written more than a minute after its hour ended may have missed that, so its hour is marked
+# for a re-roll. Results written on time cost nothing extra.
+LATE_AFTER = timedelta(minutes=1)
 
 
 async def record_results(
@@ -23,6 +30,7 @@ async def record_results(
     flap: FlapPolicy,
     down_at_once: bool = False,
     silencing: Silencing | None = None,
+    now: datetime | None = None,
 ) -> list[MonitorEvent]:
     """Store results (a repeated ``(monitor_id, scheduled_at)`` is ignored) and apply the new ones.
 
@@ -30,21 +38,26 @@ async def record_results(
     counts twice. Results for monitors deleted meanwhile are dropped. ``down_at_once`` ignores
     the monitors' retries (a missed heartbeat deadline already includes its grace time).
     Results inside a maintenance window are stored and applied as ``maintenance``; a caller
-    that already resolved the batch's ``silencing`` passes it. The caller commits.
+    that already resolved the batch's ``silencing`` passes it. ``now`` (default: the clock) is
+    when the batch is written, which tells late results. The caller commits.
     """
-    monitors = await lock_monitors(session, {r.monitor_id for r in results})
+    states = await lock_monitor_states(session, {r.monitor_id for r in results})
     if silencing is None:
         silencing = await Silencing.load(
-            session, monitors=monitors, times=[r.scheduled_at for r in results]
+            session, monitors=states, times=[r.scheduled_at for r in results]
         )
     results = [
-        silencing.adjusted(r, monitors[r.monitor_id]) for r in results if r.monitor_id in monitors
+        silencing.adjusted(r, states[r.monitor_id]) for r in results if r.monitor_id in states
     ]
-    inserted = await insert_new_results(session, results)
+    inserted = await insert_new_results(session, results, now=now)
+    fresh = [r for r in results if (r.monitor_id, r.scheduled_at) in inserted]
+    eventful = await _settle_quiet(session, sorted(fresh, key=silencing.order), states, flap)
+    if not eventful:
+        return []
+    # Only results that change their monitor pay for whole rows and the transition work.
+    monitors = await lock_monitors(session, {r.monitor_id for r in eventful})
     events = []
-    for result in sorted(results, key=silencing.order):
-        if (result.monitor_id, result.scheduled_at) not in inserted:
-            continue
+    for result in eventful:
         monitor = monitors[result.monitor_id]
         if monitor.last_checked_at and result.scheduled_at < monitor.last_checked_at:
             continue  # an older check finishing late must not overwrite a newer verdict
@@ -63,18 +76,75 @@ async def record_results(
     return events
 
 
+async def _settle_quiet(
+    session: AsyncSession,
+    results: Sequence[CheckResult],
+    states: dict[int, MonitorRow],
+    flap: FlapPolicy,
+) -> list[CheckResult]:
+    """Apply the results that change nothing but ``last_checked_at`` (an UP check of a monitor
+    that is UP and steady: nearly all of them) in one statement; return the others, in order.
+    Once a monitor has a result that changes it, its later ones in the batch wait for it."""
+    checked: dict[int, datetime] = {}
+    eventful: list[CheckResult] = []
+    changing: set[int] = set()
+    for result in results:
+        state = states[result.monitor_id]
+        last = checked.get(result.monitor_id, state.last_checked_at)
+        if result.outcome is Outcome.NOT_RUN or (last and result.scheduled_at < last):
+            continue  # changes nothing; an older check finishing late never overwrites a newer
+        if result.monitor_id in changing or not _quiet(state, result, flap):
+            changing.add(result.monitor_id)
+            eventful.append(result)
+            continue
+        checked[result.monitor_id] = result.scheduled_at
+    await mark_checked(session, checked)
+    return eventful
+
+
+def _quiet(state: MonitorRow, result: CheckResult, flap: FlapPolicy) -> bool:
+    """Whether ``result`` leaves the monitor as it is: no failure to count, no cause to clear,
+    no transition. A DOWN result always counts a failure."""
+    if result.outcome is Outcome.DOWN or state.pending_cause is not None:
+        return False
+    before = state_of(state)
+    after, transition = apply_outcome(
+        before, result.outcome, at=result.scheduled_at, retries=state.retries, flap=flap
+    )
+    return transition is None and after == before
+
+
 async def insert_new_results(
-    session: AsyncSession, results: Sequence[CheckResult]
+    session: AsyncSession, results: Sequence[CheckResult], *, now: datetime | None = None
 ) -> set[tuple[int, datetime]]:
-    """Insert results, ignoring ones already stored; returns the keys actually inserted."""
+    """Insert results, ignoring ones already stored, and mark the hours that got a late one;
+    returns the keys actually inserted."""
     if not results:
         return set()
     table = cast(Table, CheckResultRow.__table__)
     returning = insert_ignoring_conflicts(
         session, table, key=["monitor_id", "scheduled_at"]
     ).returning(table.c.monitor_id, table.c.scheduled_at)
-    inserted = await session.execute(returning, [_row(r) for r in results])
-    return {(row.monitor_id, row.scheduled_at) for row in inserted}
+    executed = await session.execute(returning, [_row(r) for r in results])
+    inserted = {(row.monitor_id, row.scheduled_at) for row in executed}
+    await _mark_late_hours(session, inserted, now or datetime.now(UTC))
+    return inserted
+
+
+async def _mark_late_hours(
+    session: AsyncSession, inserted: set[tuple[int, datetime]], now: datetime
+) -> None:
+    late = {
+        (monitor_id, hour)
+        for monitor_id, scheduled_at in inserted
+        if (hour := scheduled_at.replace(minute=0, second=0, microsecond=0)) + HOUR + LATE_AFTER
+        <= now
+    }
+    if late:
+        await session.execute(
+            insert_ignoring_conflicts(session, LateResultHourRow, key=["monitor_id", "hour"]),
+            [{"monitor_id": monitor_id, "hour": hour} for monitor_id, hour in sorted(late)],
+        )
 
 
 def _row(result: CheckResult) -> dict[str, Any]:
@@ -86,5 +156,5 @@ def _row(result: CheckResult) -> dict[str, Any]:
         "latency_ms": result.result.latency_ms,
         "status_code": result.result.status_code,
         "error": result.result.error,
-        "details": result.result.details,
+        "details": result.stored_details(),
     }

@@ -1,9 +1,9 @@
 """The prune job: raw data past its retention goes, rollups stay.
 
 - Raw check results older than ``raw_retention_days`` — but never any in an hour the rollup job
-  has not rolled up yet. On PostgreSQL whole day partitions are dropped (and partitions for the
-  coming days created); on SQLite rows are deleted in batches of ``BATCH`` so no transaction
-  holds the write lock for long.
+  has not rolled up yet. On PostgreSQL whole day partitions are dropped (partitions for the
+  coming days created, and finished days' indexes packed); on SQLite rows are deleted in
+  batches of ``BATCH`` so no transaction holds the write lock for long.
 - Heartbeat pings and *sent* deliveries older than the same retention, in batches. Pending and
   failed deliveries stay whatever their age, as the record of what did not go out.
 - Hourly rollups older than ``hourly_retention_days``; daily rollups are kept forever.
@@ -13,17 +13,23 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, tuple_
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from upwatch.services.rollups import progress_of
 from upwatch.store.database import dialect_of
-from upwatch.store.partitions import days_ahead, drop_partitions_before, ensure_day_partitions
+from upwatch.store.partitions import (
+    compact_finished_days,
+    days_ahead,
+    drop_partitions_before,
+    ensure_day_partitions,
+)
 from upwatch.store.tables import CheckResultRow, DeliveryRow, HourlyRollupRow, PingRow
 
 BATCH = 5000
 PARTITIONS_AHEAD = 7
+COMPACT_DAYS_PER_RUN = 2  # a first run after an upgrade packs the backlog a little at a time
 HOURLY_STEP = timedelta(hours=6)
 PRUNE_LOCK_KEY = 0x75707072  # "uppr": one prune at a time across the fleet
 
@@ -33,6 +39,7 @@ class PruneRun:
     cutoff: datetime | None = None
     partitions_dropped: list[date] = field(default_factory=list)
     partitions_created: list[date] = field(default_factory=list)
+    partitions_compacted: list[date] = field(default_factory=list)
     results_deleted: int = 0
     pings_deleted: int = 0
     deliveries_deleted: int = 0
@@ -61,7 +68,10 @@ async def run_prune(
             await _maintain_partitions(session, run, now)
     if run.cutoff is not None and not partitioned:
         run.results_deleted = await _delete_in_batches(
-            sessions, CheckResultRow, CheckResultRow.scheduled_at < run.cutoff
+            sessions,
+            CheckResultRow,
+            CheckResultRow.scheduled_at < run.cutoff,
+            key=(CheckResultRow.scheduled_at, CheckResultRow.monitor_id),
         )
     run.pings_deleted = await _delete_in_batches(
         sessions, PingRow, PingRow.received_at < raw_cutoff
@@ -94,6 +104,9 @@ async def _maintain_partitions(session: AsyncSession, run: PruneRun, now: dateti
         )
         if cutoff is not None:
             run.partitions_dropped = drop_partitions_before(connection, cutoff.date())
+        run.partitions_compacted = compact_finished_days(
+            connection, now.date(), limit=COMPACT_DAYS_PER_RUN
+        )
 
     await session.run_sync(lambda sync_session: maintain(sync_session.connection()))
 
@@ -110,16 +123,19 @@ async def ensure_partitions_ahead(*, session: AsyncSession, today: date) -> list
 
 
 async def _delete_in_batches(
-    sessions: async_sessionmaker[AsyncSession], table: Any, *conditions: Any
+    sessions: async_sessionmaker[AsyncSession],
+    table: Any,
+    *conditions: Any,
+    key: tuple[Any, ...] = (),
 ) -> int:
-    """Delete matching rows oldest id first, one short transaction per batch."""
-    oldest = select(table.id).where(*conditions).order_by(table.id).limit(BATCH)
+    """Delete matching rows oldest ``key`` (default: id) first, one short transaction per
+    batch."""
+    columns = key or (table.id,)
+    oldest = select(*columns).where(*conditions).order_by(*columns).limit(BATCH)
     deleted = 0
     while True:
         async with sessions.begin() as session:
-            result = await session.execute(
-                delete(table).where(table.id.in_(oldest.scalar_subquery()))
-            )
+            result = await session.execute(delete(table).where(tuple_(*columns).in_(oldest)))
         count = int(result.rowcount or 0)  # type: ignore[attr-defined]
         deleted += count
         if count < BATCH:

@@ -5,7 +5,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     Date,
     Float,
@@ -14,13 +13,14 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
+    SmallInteger,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from upwatch.store.types import BigId, UTCDateTime
+from upwatch.store.types import BigId, Float32, JSONObjectOrNull, UTCDateTime
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -72,22 +72,24 @@ class MonitorRow(Base):
 
 class CheckResultRow(Base):
     __tablename__ = "check_results"
-    # PostgreSQL: range-partitioned by day on scheduled_at (migration 0007), so the database's
-    # primary key is (id, scheduled_at); BRIN keeps the time index tiny (rows arrive in order).
+    # One row per (monitor, schedule slot), which is the primary key: no surrogate id. Columns
+    # run widest first so PostgreSQL pads nothing, and a passing check stores no routine details
+    # (see CheckResult.stored_details), so a typical row is 56 bytes. PostgreSQL:
+    # range-partitioned by day on scheduled_at (store/partitions.py); BRIN keeps the time index
+    # tiny (rows arrive in order).
     __table_args__ = (
-        UniqueConstraint("monitor_id", "scheduled_at"),
+        PrimaryKeyConstraint("monitor_id", "scheduled_at"),
         Index(None, "scheduled_at", postgresql_using="brin"),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"))
     scheduled_at: Mapped[datetime]
     started_at: Mapped[datetime]
+    monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"))
+    latency_ms: Mapped[float | None] = mapped_column(Float32)
+    status_code: Mapped[int | None] = mapped_column(SmallInteger)
     outcome: Mapped[str] = mapped_column(String(20))
-    latency_ms: Mapped[float | None] = mapped_column(Float)
-    status_code: Mapped[int | None]
     error: Mapped[str | None] = mapped_column(Text)
-    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONObjectOrNull, default=dict)
 
 
 class IncidentRow(Base):
@@ -101,6 +103,8 @@ class IncidentRow(Base):
     cause: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by: Mapped[str | None] = mapped_column(String(200))
+    # Who resolved it by hand; none when the monitor's recovery resolved it.
+    resolved_by: Mapped[str | None] = mapped_column(String(200))
 
 
 class IncidentNoteRow(Base):
@@ -328,17 +332,26 @@ class DailyRollupRow(Base):
 
 class RollupStateRow(Base):
     """How far the rollup job got: every hour before ``hours_through`` and every day before
-    ``days_through`` is rolled up; results with ids above ``id_floor`` are checked for late
-    arrivals into hours already rolled up."""
+    ``days_through`` is rolled up."""
 
     __tablename__ = "rollup_state"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     hours_through: Mapped[datetime | None]
     days_through: Mapped[date | None] = mapped_column(Date)
-    id_floor: Mapped[int] = mapped_column(BigInteger, default=0)
-    id_seen: Mapped[int] = mapped_column(BigInteger, default=0)
     updated_at: Mapped[datetime]
+
+
+class LateResultHourRow(Base):
+    """An hour of a monitor that got a result after the hour had ended, so its rollup may be
+    stale; the write path adds these, the rollup job re-rolls and deletes them."""
+
+    __tablename__ = "rollup_late_hours"
+
+    monitor_id: Mapped[int] = mapped_column(
+        ForeignKey("monitors.id", ondelete="CASCADE"), primary_key=True
+    )
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
 
 
 class MaintenanceWindowRow(Base):
