@@ -10,7 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.conftest import Clock
 from tests.factories import http_spec
+from upwatch.domain.results import CheckResult, ProbeResult
+from upwatch.domain.status import Outcome
 from upwatch.services.monitors import create_monitor
+from upwatch.services.results import insert_new_results
 from upwatch.store.tables import CheckResultRow
 
 OUTCOMES = ("up", "up", "up", "up", "degraded", "down", "maintenance", "not_run")
@@ -51,7 +54,18 @@ def random_results(
     return results
 
 
-async def store(sessions: async_sessionmaker[AsyncSession], results: Sequence[Raw]) -> None:
+async def store(
+    sessions: async_sessionmaker[AsyncSession],
+    results: Sequence[Raw],
+    *,
+    written_at: datetime | None = None,
+) -> None:
+    """Straight into the table, as if written on time; ``written_at`` writes them through the
+    result path at that time instead, which marks late ones for the rollup job."""
+    if written_at is not None:
+        async with sessions.begin() as session:
+            await insert_new_results(session, [_checked(r) for r in results], now=written_at)
+        return
     async with sessions.begin() as session:
         await session.execute(
             insert(CheckResultRow),
@@ -67,6 +81,11 @@ async def store(sessions: async_sessionmaker[AsyncSession], results: Sequence[Ra
                 for r in results
             ],
         )
+
+
+def _checked(raw: Raw) -> CheckResult:
+    probed = ProbeResult(outcome=Outcome(raw.outcome), latency_ms=raw.latency_ms)
+    return CheckResult(raw.monitor_id, raw.scheduled_at, raw.scheduled_at, probed)
 
 
 @dataclass(frozen=True, slots=True)

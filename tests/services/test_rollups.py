@@ -157,7 +157,7 @@ async def test_a_late_result_re_rolls_its_hour_and_day(sessions: Sessions, clock
 
     late = random_results([monitor_id], hour + timedelta(seconds=59), minutes=1, seed=1)
     late = [type(r)(r.monitor_id, r.scheduled_at, "down", 5000.0) for r in late]
-    await store(sessions, late)
+    await store(sessions, late, written_at=now)
     rerun = await run_rollup(sessions=sessions, now=now + timedelta(minutes=1))
 
     after = (await _hourly(sessions))[monitor_id, hour]

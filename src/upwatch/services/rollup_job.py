@@ -4,13 +4,15 @@ Each run does three kinds of step, each its own short transaction holding the on
 ``rollup_state`` row (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so a second scheduler running
 the job at the same time skips instead of doing the work twice):
 
-1. **Late results.** Results that arrived after their hour was rolled up (a fleet worker's
-   backlog, an outage) are found by id: every result id above ``id_floor`` is new since the
-   run before last, and those in hours before ``hours_through`` re-roll their (monitor, hour)
-   and (monitor, day). The floor lags one run behind so that a write transaction that took
-   its ids before a run but committed after it is still seen.
+1. **Late results.** Results written more than a minute after their hour ended (a fleet
+   worker's backlog, an outage) mark their (monitor, hour) in ``rollup_late_hours`` as they
+   are inserted (services/results.py); the marks in hours before ``hours_through`` are taken
+   and re-roll their (monitor, hour) and (monitor, day). Marks of hours not rolled up yet wait
+   for the next run after them.
 2. **Whole hours.** Every hour that ended more than ``SETTLE`` ago is rolled up once, for all
-   monitors, and ``hours_through`` moves past it.
+   monitors, and ``hours_through`` moves past it. On PostgreSQL one statement rolls up to
+   ``CATCH_UP_HOURS`` at once, entirely in the database (services/rollup_hours_sql.py);
+   elsewhere an hour at a time, the sketches built in Python.
 3. **Whole days.** Every UTC day whose hours are all rolled up is merged from them.
 
 Rows are upserted, so re-running any step gives the same rows. Downtime is the time an
@@ -20,15 +22,16 @@ incident was open within the hour (an open incident counts up to the hour's end)
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from upwatch.services import rollup_hours_sql
 from upwatch.services.rollup_tally import (
     Tally,
     downtime_seconds,
@@ -44,6 +47,7 @@ from upwatch.store.tables import (
     DailyRollupRow,
     HourlyRollupRow,
     IncidentRow,
+    LateResultHourRow,
     MonitorRow,
     RollupStateRow,
 )
@@ -53,6 +57,8 @@ SETTLE = timedelta(minutes=2)
 # Late results touching more monitors than this in one hour re-roll the whole hour.
 WHOLE_HOUR_MONITORS = 1000
 UPSERT_CHUNK = 5000
+# Hours rolled up by one statement while catching up: one transaction stays short.
+CATCH_UP_HOURS = 6
 
 
 @dataclass(slots=True)
@@ -105,7 +111,7 @@ async def run_rollup(
 async def _claim_state(session: AsyncSession, now: datetime) -> RollupStateRow | None:
     await session.execute(
         insert_ignoring_conflicts(session, RollupStateRow, key=["id"]),
-        [{"id": STATE_ID, "id_floor": 0, "id_seen": 0, "updated_at": now}],
+        [{"id": STATE_ID, "updated_at": now}],
     )
     statement = select(RollupStateRow).where(RollupStateRow.id == STATE_ID)
     state = await session.scalar(locked(statement, session, skip_locked=True))
@@ -115,23 +121,17 @@ async def _claim_state(session: AsyncSession, now: datetime) -> RollupStateRow |
     start = floor_hour(first if first is not None else now - SETTLE)
     state.hours_through = start
     state.days_through = start.date()
-    state.id_floor = state.id_seen = await _max_result_id(session)
     state.updated_at = now
     return state
 
 
-async def _max_result_id(session: AsyncSession) -> int:
-    return int(await session.scalar(select(func.coalesce(func.max(CheckResultRow.id), 0))) or 0)
-
-
 async def _reroll_late(session: AsyncSession, state: RollupStateRow, now: datetime) -> int:
     assert state.hours_through is not None
-    newest_id = await _max_result_id(session)
-    touched = await _late_hours(session, state.id_floor, state.hours_through)
+    touched = await _take_late_hours(session, state.hours_through)
     days: dict[date, set[int]] = defaultdict(set)
     for hour, monitor_ids in sorted(touched.items()):
         whole = len(monitor_ids) > WHOLE_HOUR_MONITORS
-        await roll_hour(session, hour, None if whole else sorted(monitor_ids), now)
+        await roll_hours(session, hour, hour + HOUR, None if whole else sorted(monitor_ids), now)
         days[hour.date()] |= monitor_ids
     for day, monitor_ids in sorted(days.items()):
         if state.days_through is not None and day < state.days_through:
@@ -139,51 +139,52 @@ async def _reroll_late(session: AsyncSession, state: RollupStateRow, now: dateti
             await roll_day(session, day, None if whole else sorted(monitor_ids))
     if touched:
         log.info("re-rolled hours with late results", hours=len(touched))
-    state.id_floor, state.id_seen = state.id_seen, newest_id
     state.updated_at = now
     return len(touched)
 
 
-async def _late_hours(
-    session: AsyncSession, id_floor: int, hours_through: datetime
+async def _take_late_hours(
+    session: AsyncSession, hours_through: datetime
 ) -> dict[datetime, set[int]]:
-    if dialect_of(session) == "postgresql":
-        hour: Any = func.date_trunc("hour", CheckResultRow.scheduled_at)
-    else:
-        hour = func.strftime("%Y-%m-%d %H:00:00", CheckResultRow.scheduled_at)
+    """Remove and return the late marks of hours already rolled up (the deletion commits
+    with their re-roll)."""
     found = await session.execute(
-        select(CheckResultRow.monitor_id, hour)
-        .where(CheckResultRow.id > id_floor, CheckResultRow.scheduled_at < hours_through)
-        .distinct()
+        delete(LateResultHourRow)
+        .where(LateResultHourRow.hour < hours_through)
+        .returning(LateResultHourRow.monitor_id, LateResultHourRow.hour)
     )
     touched: dict[datetime, set[int]] = defaultdict(set)
-    for monitor_id, value in found:
-        at = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-        touched[at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)].add(monitor_id)
+    for monitor_id, hour in found:
+        touched[hour].add(monitor_id)
     return touched
 
 
 async def _roll_next_hour(session: AsyncSession, state: RollupStateRow, now: datetime) -> int:
-    """Roll up the next whole hour, or skip the quiet hours up to the next one with data;
-    returns how many hours ``hours_through`` moved."""
+    """Roll up the next whole hours (up to ``CATCH_UP_HOURS`` of them in one statement), or
+    skip the quiet ones among them up to the next with data; returns how many hours
+    ``hours_through`` moved. Every look is bounded by those hours, never the whole table."""
     hour = state.hours_through
     assert hour is not None
-    if hour + HOUR > now - SETTLE:
+    complete_until = floor_hour(now - SETTLE - HOUR) + HOUR
+    if hour >= complete_until:
         return 0
     state.updated_at = now
-    quiet_until = await _quiet_until(session, hour, floor_hour(now - SETTLE - HOUR) + HOUR)
+    until = min(complete_until, hour + CATCH_UP_HOURS * HOUR)
+    quiet_until = await _quiet_until(session, hour, until)
     if quiet_until > hour:
         state.hours_through = quiet_until  # nothing to roll up: no results, no incident
         return int((quiet_until - hour) / HOUR)
-    await roll_hour(session, hour, None, now)
-    state.hours_through = hour + HOUR
-    return 1
+    await roll_hours(session, hour, until, None, now)
+    state.hours_through = until
+    return int((until - hour) / HOUR)
 
 
 async def _quiet_until(session: AsyncSession, hour: datetime, complete_until: datetime) -> datetime:
     """The start of the first hour from ``hour`` on that has results or incident time."""
     next_result = await session.scalar(
-        select(func.min(CheckResultRow.scheduled_at)).where(CheckResultRow.scheduled_at >= hour)
+        select(func.min(CheckResultRow.scheduled_at)).where(
+            CheckResultRow.scheduled_at >= hour, CheckResultRow.scheduled_at < complete_until
+        )
     )
     quiet_until = complete_until if next_result is None else floor_hour(next_result)
     quiet_until = min(quiet_until, complete_until)
@@ -212,10 +213,30 @@ async def _roll_next_day(session: AsyncSession, state: RollupStateRow, now: date
     return True
 
 
-async def roll_hour(
+async def roll_hours(
+    session: AsyncSession,
+    since: datetime,
+    until: datetime,
+    monitor_ids: Sequence[int] | None,
+    now: datetime,
+) -> int:
+    """(Re)compute the hourly rows of the hours in ``[since, until)`` for ``monitor_ids``
+    (``None``: all monitors): one statement on PostgreSQL, an hour at a time elsewhere."""
+    if dialect_of(session) == "postgresql":
+        return await rollup_hours_sql.roll_hours(
+            session, since=since, until=until, monitor_ids=monitor_ids, now=now
+        )
+    rows = 0
+    hour = since
+    while hour < until:
+        rows += await _roll_hour(session, hour, monitor_ids, now)
+        hour += HOUR
+    return rows
+
+
+async def _roll_hour(
     session: AsyncSession, hour: datetime, monitor_ids: Sequence[int] | None, now: datetime
 ) -> int:
-    """(Re)compute the hourly rows of ``hour`` for ``monitor_ids`` (``None``: all monitors)."""
     end = hour + HOUR
     tallies = await raw_tallies(
         session, since=hour, until=end, monitor_ids=monitor_ids, with_sketch=True

@@ -170,18 +170,21 @@ async def rollup_tallies(
     with_sketch: bool,
 ) -> dict[int, Tally]:
     """Sum rollup rows in ``[since, until)`` per monitor; sketches merged only if asked."""
-    key = HourlyRollupRow.hour if table is HourlyRollupRow else DailyRollupRow.day
+    # Core columns, not ORM ones: merging a day reads a sketch per monitor and hour, and the
+    # ORM's per-row loading would cost more than decoding them.
+    column = table.__table__.c
+    key = column.hour if table is HourlyRollupRow else column.day
     columns = [
-        table.monitor_id,
-        func.sum(table.checks),
-        func.sum(table.failures),
-        func.sum(table.degraded),
-        func.sum(table.maintenance),
-        func.sum(table.not_run),
-        func.sum(table.downtime_seconds),
+        column.monitor_id,
+        func.sum(column.checks),
+        func.sum(column.failures),
+        func.sum(column.degraded),
+        func.sum(column.maintenance),
+        func.sum(column.not_run),
+        func.sum(column.downtime_seconds),
     ]
-    in_range = (key >= since, key < until, *_only(table.monitor_id, monitor_ids))
-    statement = select(*columns).where(*in_range).group_by(table.monitor_id)
+    in_range = (key >= since, key < until, *_only(column.monitor_id, monitor_ids))
+    statement = select(*columns).where(*in_range).group_by(column.monitor_id)
     tallies: dict[int, Tally] = {}
     for row in await session.execute(statement):
         checks, failures, degraded, maintenance, not_run = (int(value) for value in row[1:6])
@@ -189,7 +192,7 @@ async def rollup_tallies(
             checks, failures, degraded, maintenance, not_run, float(row[6])
         )
     if with_sketch and tallies:
-        sketches = select(table.monitor_id, table.latency_sketch).where(*in_range)
+        sketches = select(column.monitor_id, column.latency_sketch).where(*in_range)
         for monitor_id, data in await session.execute(sketches):
             tallies[monitor_id].sketch.merge(LatencySketch.from_bytes(data))
     return tallies
