@@ -262,8 +262,8 @@ def run_benchmark(options: Options) -> Section:
         "Reference: the same receiver getting the same number of POSTs at once from a bare "
         "aiohttp client, in the same run.",
         f"Upwatch's default settings, including UPWATCH_ALERT_GROUP_WAIT_SECONDS = "
-        f"{_group_wait()}: each first alert waits that long for others to the same channel "
-        "(none come here: one channel per monitor), and that wait is inside the delivered time.",
+        f"{_group_wait()}, which holds back only alerts to a channel that several monitors "
+        "alert (waiting for company to group with): none here, one channel per monitor.",
         "The fleet is api + 2 schedulers + 2 workers (PostgreSQL and a Redis of the benchmark's "
         "own).",
     ]

@@ -1,6 +1,8 @@
 """The delivery loop against a real HTTP receiver, on both databases."""
 
+import asyncio
 import json
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -213,3 +215,46 @@ async def test_a_channel_only_one_monitor_alerts_does_not_wait_for_company(
     finally:
         await loop.aclose()
     assert json.loads(receiver.requests[0].body)["type"] == "notification"
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    """Wait for ``condition`` (bounded, so that a broken loop fails instead of hanging)."""
+    for _ in range(600):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the condition never held")
+
+
+async def test_a_batch_still_sending_does_not_hold_up_the_next(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock, receiver: Receiver
+) -> None:
+    await _incident_for(sessions, clock, receiver.url("/hang"))
+    loop = DeliveryLoop(
+        sessions=sessions,
+        secrets=BOX,
+        context=NotifyContext(timeout_seconds=60, now=clock),
+        clock=clock,
+        tick_seconds=0.1,
+    )
+    stop = asyncio.Event()
+    running = asyncio.create_task(loop.run_forever(stop))
+    try:
+        await _until(lambda: [r.path for r in receiver.requests] == ["/hang"])
+        await _incident_for(sessions, clock, receiver.url("/fine"))
+        loop.wake()
+        await _until(lambda: len(receiver.requests) == 2)
+        async with sessions() as session:
+            hanging = await session.get_one(DeliveryRow, 1)
+        assert (hanging.status, hanging.attempts, hanging.status_code) == ("pending", 1, None)
+        receiver.release.set()
+    finally:
+        receiver.release.set()
+        stop.set()
+        await running
+        await loop.aclose()
+
+    assert [r.path for r in receiver.requests] == ["/hang", "/fine"]
+    async with sessions() as session:
+        rows = (await session.scalars(select(DeliveryRow).order_by(DeliveryRow.id))).all()
+    assert [(r.status, r.attempts) for r in rows] == [("sent", 1), ("sent", 1)]

@@ -31,6 +31,25 @@ GROUPABLE_EVENTS = frozenset(
 )
 
 
+class Outbox:
+    """Outbox rows gathered over many announcements and written in one statement: a mass
+    outage queues its thousand alerts at once, not one round trip each."""
+
+    def __init__(self) -> None:
+        self._rows: list[dict[str, Any]] = []
+
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        self._rows += rows
+
+    async def write(self, session: AsyncSession) -> None:
+        """Insert what was gathered (a key already there is left alone) and start afresh."""
+        rows, self._rows = self._rows, []
+        if rows:
+            await session.execute(
+                insert_ignoring_conflicts(session, DeliveryRow, key=["idempotency_key"]), rows
+            )
+
+
 def tag_policy_of(row: AlertPolicyRow) -> TagPolicy:
     return TagPolicy(
         tag=row.tag,
@@ -64,6 +83,7 @@ async def announce_transition(
     flapping: bool,
     incident: IncidentRow | None,
     check: dict[str, Any],
+    outbox: Outbox | None = None,
 ) -> int:
     """Queue what a monitor's change means for people; returns how many deliveries.
 
@@ -71,31 +91,32 @@ async def announce_transition(
     is announced; when flapping ends with the monitor down, its open incident is announced
     then. A recovery goes to every channel that heard about the incident, and only to those.
     A monitor turning degraded has no incident; ``check`` (the result behind it) says why.
+    Given an ``outbox``, the deliveries are gathered there for its caller to write.
     """
     if _turns_degraded(transition) and not flapping:
-        return await _degraded(session, monitor, transition.at, check)
+        return await _degraded(session, monitor, transition.at, check, outbox)
     if transition.opens_incident and incident is not None:
         if flapping:
-            return await _announce_flapping(session, monitor, transition, incident)
+            return await _announce_flapping(session, monitor, transition, incident, outbox)
         event = opening_event(monitor.kind, incident.cause)
-        return await _to_policy_channels(session, monitor, incident, event, transition.at)
+        return await _to_policy_channels(session, monitor, incident, event, transition.at, outbox)
     if transition.resolves_incident and incident is not None:
         if flapping:
-            return await _announce_flapping(session, monitor, transition, incident)
-        return await _recovery(session, monitor, incident)
+            return await _announce_flapping(session, monitor, transition, incident, outbox)
+        return await _recovery(session, monitor, incident, outbox)
     if transition.flapping_started:
         latest = await _latest_incident(session, monitor.id)
         if latest is not None:
-            return await _announce_flapping(session, monitor, transition, latest)
+            return await _announce_flapping(session, monitor, transition, latest, outbox)
     if transition.flapping_ended:
         latest = await _latest_incident(session, monitor.id)
         if latest is None:
             return 0
         if latest.resolved_at is None and transition.current is MonitorStatus.DOWN:
             event = opening_event(monitor.kind, latest.cause)
-            return await _to_policy_channels(session, monitor, latest, event, transition.at)
+            return await _to_policy_channels(session, monitor, latest, event, transition.at, outbox)
         if latest.resolved_at is not None:
-            return await _recovery(session, monitor, latest)
+            return await _recovery(session, monitor, latest, outbox)
     return 0
 
 
@@ -107,7 +128,11 @@ def _turns_degraded(transition: Transition) -> bool:
 
 
 async def _degraded(
-    session: AsyncSession, monitor: MonitorRow, at: datetime, check: dict[str, Any]
+    session: AsyncSession,
+    monitor: MonitorRow,
+    at: datetime,
+    check: dict[str, Any],
+    outbox: Outbox | None,
 ) -> int:
     policy = policy_of(monitor, await tag_policies(session, monitor.tags))
     if not policy.announces(EventKind.DEGRADED):
@@ -121,15 +146,22 @@ async def _degraded(
         channel_ids=policy.channels,
         at=at,
         key=f"monitor-{monitor.id}-degraded-{at.isoformat()}",
+        outbox=outbox,
     )
 
 
 async def _announce_flapping(
-    session: AsyncSession, monitor: MonitorRow, transition: Transition, incident: IncidentRow
+    session: AsyncSession,
+    monitor: MonitorRow,
+    transition: Transition,
+    incident: IncidentRow,
+    outbox: Outbox | None,
 ) -> int:
     if not transition.flapping_started:
         return 0
-    return await _to_policy_channels(session, monitor, incident, EventKind.FLAPPING, transition.at)
+    return await _to_policy_channels(
+        session, monitor, incident, EventKind.FLAPPING, transition.at, outbox
+    )
 
 
 async def _to_policy_channels(
@@ -138,6 +170,7 @@ async def _to_policy_channels(
     incident: IncidentRow,
     event: EventKind,
     at: datetime,
+    outbox: Outbox | None,
 ) -> int:
     policy = policy_of(monitor, await tag_policies(session, monitor.tags))
     if not policy.announces(event):
@@ -150,10 +183,13 @@ async def _to_policy_channels(
         channel_ids=policy.channels,
         at=at,
         key=f"incident-{incident.id}-{event.value}",
+        outbox=outbox,
     )
 
 
-async def _recovery(session: AsyncSession, monitor: MonitorRow, incident: IncidentRow) -> int:
+async def _recovery(
+    session: AsyncSession, monitor: MonitorRow, incident: IncidentRow, outbox: Outbox | None
+) -> int:
     policy = policy_of(monitor, await tag_policies(session, monitor.tags))
     if not policy.announces(EventKind.UP):
         return 0
@@ -167,6 +203,7 @@ async def _recovery(session: AsyncSession, monitor: MonitorRow, incident: Incide
         channel_ids=told,
         at=incident.resolved_at,
         key=f"incident-{incident.id}-up",
+        outbox=outbox,
     )
 
 
@@ -200,8 +237,10 @@ async def queue_deliveries(
     at: datetime,
     key: str,
     check: dict[str, Any] | None = None,
+    outbox: Outbox | None = None,
 ) -> int:
-    """Put one message per channel in the outbox; a key already there is left alone."""
+    """Put one message per channel in the outbox (or gather them in ``outbox``, for its caller
+    to write); a key already there is left alone."""
     if not channel_ids:
         return 0
     downtime = None
@@ -240,9 +279,12 @@ async def queue_deliveries(
         }
         for channel_id in dict.fromkeys(channel_ids)
     ]
-    await session.execute(
-        insert_ignoring_conflicts(session, DeliveryRow, key=["idempotency_key"]), rows
-    )
+    if outbox is None:
+        outbox = Outbox()
+        outbox.add(rows)
+        await outbox.write(session)
+    else:
+        outbox.add(rows)
     return len(rows)
 
 

@@ -162,45 +162,75 @@ async def still_claimed(*, session: AsyncSession, due: Sequence[DueDelivery]) ->
     return {d.delivery_id for d in due if attempts.get(d.delivery_id) == d.attempt}
 
 
-async def record_outcome(
-    *, session: AsyncSession, delivery_id: int, outcome: Delivery, now: datetime
+async def record_outcomes(
+    *, session: AsyncSession, outcomes: Sequence[tuple[int, Delivery]], now: datetime
 ) -> None:
-    delivery = await session.get_one(DeliveryRow, delivery_id)
-    channel = await session.get_one(ChannelRow, delivery.channel_id)
+    """Record what became of sent deliveries, in order, with two reads for the whole batch.
+
+    A delivery deleted meanwhile (its channel was removed) has nothing left to record.
+    """
+    if not outcomes:
+        return
+    ids = [delivery_id for delivery_id, _ in outcomes]
+    deliveries = {
+        d.id: d for d in await session.scalars(select(DeliveryRow).where(DeliveryRow.id.in_(ids)))
+    }
+    channels = await _channels(session, {d.channel_id for d in deliveries.values()})
+    settled = []
+    for delivery_id, outcome in outcomes:
+        delivery = deliveries.get(delivery_id)
+        if delivery is None:
+            continue
+        _apply(delivery, channels[delivery.channel_id], outcome, now)
+        if delivery.status != "pending":
+            settled.append(delivery)
+    await _settle_members(session, settled)
+
+
+def _apply(delivery: DeliveryRow, channel: ChannelRow, outcome: Delivery, now: datetime) -> None:
     delivery.status_code = outcome.status_code
     delivery.last_error = outcome.error
     if outcome.ok:
         delivery.status, delivery.sent_at = "sent", now
         channel.consecutive_failures, channel.healthy, channel.last_error = 0, True, None
+        return
+    retry_at = None if outcome.permanent else next_attempt(delivery.attempts, now, random.random())
+    if retry_at is None:
+        delivery.status = "failed"
     else:
-        retry_at = (
-            None if outcome.permanent else next_attempt(delivery.attempts, now, random.random())
-        )
-        if retry_at is None:
-            delivery.status = "failed"
-        else:
-            delivery.next_attempt_at = retry_at
-            delivery.status = "pending"
-        channel.consecutive_failures += 1
-        channel.last_error = outcome.error
-        channel.healthy = channel.consecutive_failures < UNHEALTHY_AFTER_FAILURES
-    if delivery.status != "pending":
-        await _settle_members(session, delivery)
+        delivery.next_attempt_at = retry_at
+        delivery.status = "pending"
+    channel.consecutive_failures += 1
+    channel.last_error = outcome.error
+    channel.healthy = channel.consecutive_failures < UNHEALTHY_AFTER_FAILURES
 
 
-async def _settle_members(session: AsyncSession, leader: DeliveryRow) -> None:
-    """The deliveries that went out inside ``leader``'s message end as it did."""
-    await session.execute(
-        update(DeliveryRow)
-        .where(DeliveryRow.grouped_into == leader.id)
-        .values(
-            status=leader.status,
-            attempts=leader.attempts,
-            sent_at=leader.sent_at,
-            status_code=leader.status_code,
-            last_error=leader.last_error,
-        )
+async def _settle_members(session: AsyncSession, leaders: Sequence[DeliveryRow]) -> None:
+    """The deliveries that went out inside a leader's message end as it did.
+
+    Members wait as ``grouped`` (the status index finds them), so a batch of leaders without
+    any costs one read.
+    """
+    if not leaders:
+        return
+    by_id = {leader.id: leader for leader in leaders}
+    with_members = await session.scalars(
+        select(DeliveryRow.grouped_into)
+        .where(DeliveryRow.status == "grouped", DeliveryRow.grouped_into.in_(list(by_id)))
+        .distinct()
     )
+    for leader in [by_id[leader_id] for leader_id in with_members if leader_id is not None]:
+        await session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.status == "grouped", DeliveryRow.grouped_into == leader.id)
+            .values(
+                status=leader.status,
+                attempts=leader.attempts,
+                sent_at=leader.sent_at,
+                status_code=leader.status_code,
+                last_error=leader.last_error,
+            )
+        )
 
 
 async def deliveries_of(

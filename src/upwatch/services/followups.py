@@ -10,9 +10,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from upwatch.domain.notifications import EventKind
-from upwatch.domain.policies import escalations_due, reminder_due
+from upwatch.domain.policies import AlertPolicy, escalations_due, reminder_due
 from upwatch.domain.status import MonitorStatus
-from upwatch.services.alerts import policy_of, queue_deliveries, tag_policies
+from upwatch.services.alerts import Outbox, policy_of, queue_deliveries, tag_policies
 from upwatch.store.tables import DeliveryRow, IncidentRow, MonitorRow
 
 FOLLOW_UP_EVENTS = (EventKind.REMINDER.value, EventKind.ESCALATION.value)
@@ -34,20 +34,21 @@ async def queue_follow_ups(*, session: AsyncSession, now: datetime) -> int:
     if not pairs:
         return 0
     policies = await tag_policies(session, {tag for _, monitor in pairs for tag in monitor.tags})
-    told, sent = await _deliveries_so_far(session, [incident.id for incident, _ in pairs])
+    # What the policies call for, before reading any delivery: most open incidents (no
+    # reminders, no escalation, or none due yet) need nothing, however many there are.
+    wanted = [
+        (incident, monitor, due)
+        for incident, monitor in pairs
+        if (due := _due(incident, policy_of(monitor, policies), now))
+    ]
+    if not wanted:
+        return 0
+    told, sent = await _deliveries_so_far(session, [incident.id for incident, _, _ in wanted])
+    outbox = Outbox()
     queued = 0
-    for incident, monitor in pairs:
+    for incident, monitor, due in wanted:
         if not told.get(incident.id):
             continue  # never announced (filtered out, or flapping): nothing to remind of
-        policy = policy_of(monitor, policies)
-        due: list[tuple[EventKind, str, tuple[int, ...]]] = []
-        reminder = reminder_due(incident.opened_at, now, policy.renotify)
-        if reminder:
-            key = f"incident-{incident.id}-reminder-{reminder}"
-            due.append((EventKind.REMINDER, key, policy.channels))
-        for _, step in escalations_due(incident.opened_at, now, policy.escalation):
-            key = f"incident-{incident.id}-escalation-{step.after_minutes}min"
-            due.append((EventKind.ESCALATION, key, tuple(step.channels)))
         for event, key, channels in due:
             new = [c for c in channels if f"{key}-channel-{c}" not in sent]
             queued += await queue_deliveries(
@@ -58,8 +59,25 @@ async def queue_follow_ups(*, session: AsyncSession, now: datetime) -> int:
                 channel_ids=new,
                 at=now,
                 key=key,
+                outbox=outbox,
             )
+    await outbox.write(session)
     return queued
+
+
+def _due(
+    incident: IncidentRow, policy: AlertPolicy, now: datetime
+) -> list[tuple[EventKind, str, tuple[int, ...]]]:
+    """The reminder and escalation steps due for an incident now, each with its key."""
+    due: list[tuple[EventKind, str, tuple[int, ...]]] = []
+    reminder = reminder_due(incident.opened_at, now, policy.renotify)
+    if reminder:
+        key = f"incident-{incident.id}-reminder-{reminder}"
+        due.append((EventKind.REMINDER, key, policy.channels))
+    for _, step in escalations_due(incident.opened_at, now, policy.escalation):
+        key = f"incident-{incident.id}-escalation-{step.after_minutes}min"
+        due.append((EventKind.ESCALATION, key, tuple(step.channels)))
+    return due
 
 
 async def _deliveries_so_far(

@@ -8,9 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from upwatch.domain.results import CheckResult, ProbeResult
 from upwatch.domain.state import FlapPolicy
 from upwatch.domain.status import Outcome
-from upwatch.services.results import record_results
+from upwatch.services.results import insert_new_results
 from upwatch.services.silencing import Silencing
-from upwatch.services.transitions import MonitorEvent
+from upwatch.services.transitions import Change, MonitorEvent, apply_to_monitors
 from upwatch.store.monitors import locked
 from upwatch.store.tables import MonitorRow
 
@@ -45,14 +45,35 @@ async def mark_overdue(
         for row in rows
         if row.deadline_at is not None
     ]
+    monitors = {row.id: row for row in rows}
     silencing = await Silencing.load(
-        session, monitors={row.id: row for row in rows}, times=[r.scheduled_at for r in results]
+        session, monitors=monitors, times=[r.scheduled_at for r in results]
     )
-    events = await record_results(
-        session=session, results=results, flap=flap, down_at_once=True, silencing=silencing
-    )
+    results = [silencing.adjusted(r, monitors[r.monitor_id]) for r in results]
+    inserted = await insert_new_results(session, results)
+    # All at once: a thousand heartbeats missing one deadline open their incidents in one
+    # flush and queue their alerts in one statement.
+    changes = [
+        Change(
+            row=monitors[result.monitor_id],
+            outcome=result.outcome,
+            at=result.scheduled_at,
+            cause=result.cause_snapshot(),
+            retries=0,  # the deadline already includes the grace time
+            parent_down=silencing.parent_down(monitors[result.monitor_id]),
+        )
+        for result in sorted(results, key=silencing.order)
+        if (result.monitor_id, result.scheduled_at) in inserted
+        and not _older_than_last_check(monitors[result.monitor_id], result.scheduled_at)
+    ]
+    events = await apply_to_monitors(session=session, changes=changes, flap=flap)
     for row in rows:
         missed = row.deadline_at
         if missed is not None:
             row.deadline_at = silencing.calendar.covered_until(row.id, row.tags, missed)
     return events
+
+
+def _older_than_last_check(row: MonitorRow, at: datetime) -> bool:
+    """A newer verdict already stands, which an older deadline must not overwrite."""
+    return row.last_checked_at is not None and at < row.last_checked_at
