@@ -33,6 +33,26 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--healthchecks", type=Path, help="A healthchecks.io checkout to compare.")
     parser.add_argument("--uptime-kuma", type=Path, help="An Uptime Kuma checkout to compare.")
     parser.add_argument(
+        "--scale-setup",
+        action="append",
+        default=[],
+        choices=["serve-sqlite", "serve-postgresql", "fleet-postgresql"],
+        help="Scale: run only this setup (repeatable).",
+    )
+    parser.add_argument(
+        "--scale-size",
+        action="append",
+        default=[],
+        type=int,
+        help="Scale: run only this many monitors (repeatable).",
+    )
+    parser.add_argument(
+        "--scale-mix",
+        choices=["standard", "tcp"],
+        default="standard",
+        help="Scale: the monitors' kinds (standard: 80 %% HTTP, 20 %% TCP).",
+    )
+    parser.add_argument(
         "--output", type=Path, default=RESULTS, help=f"Markdown file to append to ({RESULTS})."
     )
     parser.add_argument("--no-record", action="store_true", help="Print only; append nothing.")
@@ -45,6 +65,9 @@ def main() -> int:
         quick=arguments.quick,
         healthchecks=arguments.healthchecks,
         uptime_kuma=arguments.uptime_kuma,
+        scale_setups=tuple(arguments.scale_setup),
+        scale_sizes=tuple(arguments.scale_size),
+        scale_mix=arguments.scale_mix,
     )
     names = arguments.only or list(BENCHMARKS)
     host, started = machine(), datetime.now(UTC)

@@ -9,3 +9,8 @@ class Options:
     quick: bool
     healthchecks: Path | None = None
     uptime_kuma: Path | None = None
+    # Scale only: run just these setups ("serve-sqlite", "fleet-postgresql", ...), these sizes,
+    # and this monitor mix ("standard": 80 % HTTP, 20 % TCP; "tcp": TCP only).
+    scale_setups: tuple[str, ...] = ()
+    scale_sizes: tuple[int, ...] = ()
+    scale_mix: str = "standard"

@@ -4,11 +4,14 @@ import asyncio
 import math
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
+
+from sqlalchemy import Table, bindparam, update
 
 from bench.lib.monitors import Kind, first_slots, insert_monitors
 from bench.lib.proc import Processes
@@ -27,6 +30,9 @@ from bench.lib.services import (
 from bench.lib.stats import percentile
 from bench.lib.targets import Nginx, start_nginx
 from bench.options import Options
+from upwatch.store.database import create_engine
+from upwatch.store.tables import MonitorRow
+from upwatch.store.urls import to_async_url
 
 NAME = "scale"
 INTERVAL = 60
@@ -38,16 +44,29 @@ SETUPS = (("serve", "sqlite"), ("serve", "postgresql"), ("fleet", "postgresql"))
 class Plan:
     monitors: int
     window: int  # seconds, a whole number of intervals: each monitor has window/60 slots in it
-    start_after: int  # seconds from the monitors' insertion to their first slot
+    start_after: int  # seconds from the roles' start to the monitors' first slot
 
 
 def plans(options: Options) -> list[Plan]:
+    if options.scale_sizes:
+        return [Plan(size, 60, 10 if size < 100_000 else 20) for size in options.scale_sizes]
     if options.quick:
         return [Plan(1_000, 60, 10)]
-    return [Plan(10_000, 60, 20), Plan(100_000, 60, 30)]
+    return [Plan(10_000, 60, 10), Plan(100_000, 60, 20)]
 
 
-def _mix(nginx: Nginx) -> list[Kind]:
+def setups(options: Options) -> list[tuple[str, str]]:
+    chosen = set(options.scale_setups)
+    return [s for s in SETUPS if not chosen or f"{s[0]}-{s[1]}" in chosen]
+
+
+def _mix(nginx: Nginx, options: Options) -> list[Kind]:
+    if options.scale_mix == "tcp":
+        return [
+            Kind(
+                1.0, {"kind": "tcp", "host": "127.0.0.1", "port": nginx.port, "interval": INTERVAL}
+            )
+        ]
     return [
         Kind(0.8, {"kind": "http", "url": nginx.url, "interval": INTERVAL}),
         Kind(0.2, {"kind": "tcp", "host": "127.0.0.1", "port": nginx.port, "interval": INTERVAL}),
@@ -61,6 +80,27 @@ def _database(kind: str, work: Path) -> Iterator[str]:
     else:
         with postgres_database("scale") as url:
             yield url
+
+
+async def schedule_monitors(url: str, count: int, first_run: Callable[[int], datetime]) -> None:
+    """Give monitors 1..count their first run, in bulk."""
+    table = cast(Table, MonitorRow.__table__)
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("monitor_id"))
+        .values(next_run_at=bindparam("first_run"))
+    )
+    engine = create_engine(to_async_url(url))
+    try:
+        async with engine.begin() as connection:
+            for start in range(1, count + 1, 5000):
+                moves = [
+                    {"monitor_id": n, "first_run": first_run(n)}
+                    for n in range(start, min(start + 5000, count + 1))
+                ]
+                await connection.execute(statement, moves)
+    finally:
+        await engine.dispose()
 
 
 def _sleep_until(moment: datetime, processes: Processes) -> None:
@@ -81,16 +121,15 @@ def _one(
                 settings["broker_url"] = start_redis(procs, work)
             env = upwatch_env(work, database_url=url if database != "sqlite" else None, **settings)
             migrate(env)
-            first_due = datetime.now(UTC) + timedelta(seconds=plan.start_after)
-            asyncio.run(
-                insert_monitors(
-                    url, plan.monitors, _mix(nginx), next_run_at=first_slots(INTERVAL, first_due)
-                )
-            )
+            asyncio.run(insert_monitors(url, plan.monitors, _mix(nginx, options)))
             if mode == "serve":
                 start_serve(procs, env)
             else:
                 start_fleet(procs, env)
+            # Scheduled only now that every role is up: inserting 100,000 monitors and starting
+            # the roles take longer than a first slot planned before them would wait.
+            first_due = datetime.now(UTC) + timedelta(seconds=plan.start_after)
+            asyncio.run(schedule_monitors(url, plan.monitors, first_slots(INTERVAL, first_due)))
             roles = [Role(name, root=child.pid) for name, child in procs.children.items()]
             if database == "postgresql":
                 roles.append(Role("postgres (all backends)", named="postgres"))
@@ -113,7 +152,8 @@ def _one(
                     sampler.stop()
                 procs.stop_all()
             found = asyncio.run(results_in_window(url, window_start, window_end))
-    label = f"{mode} {database} {plan.monitors:,}"
+    mix = "" if options.scale_mix == "standard" else f" ({options.scale_mix} only)"
+    label = f"{mode} {database} {plan.monitors:,}{mix}"
     expected = plan.monitors * plan.window // INTERVAL
     ran = sum(n for outcome, n in found.outcomes.items() if outcome != "not_run")
     lateness = found.lateness_seconds
@@ -163,7 +203,7 @@ def run_benchmark(options: Options) -> Section:
     section = Section("Scale: monitors at a 60 s interval")
     rows = []
     for plan in plans(options):
-        for mode, database in SETUPS:
+        for mode, database in setups(options):
             try:
                 row, figures, _ = _one(mode, database, plan, options)
             except Exception as exc:
@@ -191,7 +231,8 @@ def run_benchmark(options: Options) -> Section:
     section.method = [
         "Monitors are inserted straight into the database (80 % HTTP GET of a small nginx page, "
         "20 % TCP connect to nginx; 60 s interval, 10 s timeout), each with its first run at its "
-        "own phase slot (`upwatch.domain.schedule.slots_for`) so the load is even from the start.",
+        "own phase slot (`upwatch.domain.schedule.slots_for`) so the load is even from the start; "
+        "the first slots are set once every role is up.",
         "`serve` runs alone; the fleet is api + 2 schedulers + 2 workers (one Celery process each) "
         "on PostgreSQL and a Redis of the benchmark's own, as Procfile.fleet starts them. "
         "nginx has "

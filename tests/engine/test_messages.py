@@ -7,6 +7,7 @@ from tests.factories import heartbeat_spec, http_spec
 from upwatch.domain.status import PingKind
 from upwatch.engine.jobs import CheckJob
 from upwatch.engine.messages import (
+    SpecMemo,
     job_from_message,
     job_to_message,
     ping_from_message,
@@ -46,3 +47,17 @@ def test_a_malformed_job_is_refused() -> None:
     message["spec"]["interval"] = 1
     with pytest.raises(ValidationError):
         job_from_message(message)
+
+
+def test_a_spec_memo_converts_each_spec_once_and_sees_changes() -> None:
+    specs = SpecMemo()
+    spec = http_spec()
+    job = CheckJob(monitor_id=7, scheduled_at=AT, spec=spec)
+    message = job_to_message(job, specs)
+    assert job_to_message(job, specs)["spec"] is message["spec"]
+    received = job_from_message(message, specs)
+    assert received == job
+    assert job_from_message(job_to_message(job), specs).spec is received.spec
+
+    changed = job_to_message(CheckJob(7, AT, http_spec(url="http://127.0.0.1:10/")), specs)
+    assert str(job_from_message(changed, specs).spec.url) == "http://127.0.0.1:10/"  # type: ignore[union-attr]

@@ -102,3 +102,50 @@ async def test_a_failing_target_opens_an_incident_after_retries_and_recovery_res
     assert all(r.latency_ms is not None and r.latency_ms > 0 for r in results)
     assert len({r.scheduled_at for r in results}) == 4
     assert results[1].scheduled_at - results[0].scheduled_at <= timedelta(seconds=60)
+
+
+async def test_steady_results_move_only_the_last_check_and_a_failure_among_them_still_counts(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock, runner: Runner, target: Target
+) -> None:
+    async with sessions.begin() as session:
+        steady = await create_monitor(
+            session=session, spec=http_spec(name="steady", url=target.url), now=clock()
+        )
+        failing = await create_monitor(
+            session=session, spec=http_spec(name="failing", url=target.url), now=clock()
+        )
+    await _tick(sessions, runner, clock)  # both go from pending to UP
+
+    async def rows() -> dict[int, MonitorRow]:
+        async with sessions() as session:
+            found = (await session.scalars(select(MonitorRow))).all()
+            return {row.id: row for row in found}
+
+    before = await rows()
+    clock.advance(61)
+    await _tick(sessions, runner, clock)  # changes nothing but the time of the last check
+    after = await rows()
+    for monitor_id in (steady.id, failing.id):
+        assert after[monitor_id].last_checked_at > before[monitor_id].last_checked_at  # type: ignore[operator]
+        assert after[monitor_id].status == "up"
+        assert after[monitor_id].status_changed_at == before[monitor_id].status_changed_at
+
+    clock.advance(61)
+    async with sessions.begin() as session:
+        jobs = await claim_due(session=session, now=clock(), limit=10)
+    (steady_job,) = [job for job in jobs if job.monitor_id == steady.id]
+    (failing_job,) = [job for job in jobs if job.monitor_id == failing.id]
+    (up,) = await runner.run_batch([steady_job])
+    target.status = 500
+    (down,) = await runner.run_batch([failing_job])
+    async with sessions.begin() as session:
+        await record_results(session=session, results=[up, down], flap=FlapPolicy())
+    final = await rows()
+    assert (final[steady.id].status, final[steady.id].last_checked_at) == ("up", up.scheduled_at)
+    assert (final[failing.id].status, final[failing.id].last_checked_at) == (
+        "down",
+        down.scheduled_at,
+    )
+    async with sessions() as session:
+        incidents = (await session.scalars(select(IncidentRow))).all()
+    assert [incident.monitor_id for incident in incidents] == [failing.id]

@@ -88,3 +88,36 @@ async def test_in_flight_probes_are_bounded(probe: ScriptedProbe, clock: Clock) 
     results = await runner.run_batch(_jobs(clock, 50))
     assert [r.outcome for r in results] == [Outcome.UP] * 50
     assert probe.most_running == 7
+
+
+async def test_run_each_delivers_every_result_as_soon_as_it_is_done(
+    probe: ScriptedProbe, clock: Clock
+) -> None:
+    probe.sleep = 0.2
+    runner = Runner(context=ProbeContext(), max_in_flight=3, clock=clock)
+    delivered: list[int] = []
+
+    await runner.run_each(_jobs(clock, 7), lambda result: delivered.append(result.monitor_id))
+    # All started: the in-flight bound held the last ones back until slots were free.
+    assert probe.most_running == 3
+    assert runner.running > 0
+    await runner.drain()
+    assert sorted(delivered) == list(range(7))
+    assert runner.running == 0
+
+
+async def test_run_each_lets_no_slow_check_hold_back_the_others(
+    probe: ScriptedProbe, clock: Clock
+) -> None:
+    runner = Runner(context=ProbeContext(), max_in_flight=10, clock=clock)
+    delivered: list[int] = []
+    probe.sleep = 1.0
+    await runner.run_each(_jobs(clock, 1), lambda result: delivered.append(result.monitor_id))
+    await asyncio.sleep(0.05)  # the slow check is under way
+    probe.sleep = 0.0
+    fast = [CheckJob(monitor_id=99, scheduled_at=clock(), spec=http_spec())]
+    await runner.run_each(fast, lambda result: delivered.append(result.monitor_id))
+    await asyncio.sleep(0.1)
+    assert delivered == [99]
+    await runner.drain()
+    assert delivered == [99, 0]

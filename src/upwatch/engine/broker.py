@@ -6,7 +6,12 @@ import time
 from celery import Celery
 
 from upwatch.engine.jobs import CheckJob
-from upwatch.engine.messages import delivery_to_message, job_to_message, ping_to_message
+from upwatch.engine.messages import (
+    SpecMemo,
+    delivery_to_message,
+    job_to_message,
+    ping_to_message,
+)
 from upwatch.services.deliveries import DueDelivery
 from upwatch.services.pings import Ping
 from upwatch.worker.celery_app import (
@@ -24,9 +29,11 @@ class BrokerPublisher:
 
     def __init__(self, celery: Celery) -> None:
         self._celery = celery
+        self._specs = SpecMemo()
 
     async def publish_checks(self, jobs: list[CheckJob]) -> None:
-        await self._send(TASK_RUN_CHECKS, CHECKS, [job_to_message(job) for job in jobs])
+        batch = [job_to_message(job, self._specs) for job in jobs]
+        await self._send(TASK_RUN_CHECKS, CHECKS, batch)
 
     async def publish_pings(self, pings: list[Ping]) -> None:
         await self._send(TASK_RECORD_PINGS, PINGS, [ping_to_message(ping) for ping in pings])

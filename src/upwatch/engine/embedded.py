@@ -23,8 +23,10 @@ from upwatch.services.transitions import MonitorEvent
 from upwatch.settings import Settings
 
 log = structlog.get_logger(__name__)
-RUNNER_TASKS = 4
 STOP_GRACE_SECONDS = 20.0
+# Checks claimed ahead of the runners, in multiples of the probes they may run at once: enough
+# to keep every slot busy between scheduler passes, few enough that none waits long in memory.
+CLAIM_AHEAD = 2
 
 
 def utc_now() -> datetime:
@@ -59,6 +61,8 @@ class EmbeddedEngine:
         self._sessions = sessions
         self._flap = settings.flap_policy
         self._batches: asyncio.Queue[list[CheckJob]] = asyncio.Queue()
+        self._waiting = 0  # checks dispatched to ``_batches`` and not started yet
+        self._claim_ahead = CLAIM_AHEAD * settings.max_in_flight_probes
         self._context = ProbeContext(policy=settings.target_policy)
         self._runner = Runner(
             context=self._context, max_in_flight=settings.max_in_flight_probes, clock=clock
@@ -66,7 +70,7 @@ class EmbeddedEngine:
         self.scheduler = Scheduler(
             sessions=sessions,
             dispatch=self._batches.put,
-            on_events=report_events,
+            on_events=self._announce,
             flap=self._flap,
             clock=clock,
             batch_size=settings.dispatch_batch_size,
@@ -79,7 +83,7 @@ class EmbeddedEngine:
         self._stopping = asyncio.Event()
         self._writers: list[asyncio.Task[None]] = []
         self._passes: list[asyncio.Task[None]] = []
-        self._runners: list[asyncio.Task[None]] = []
+        self._consumer: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self._writers = [
@@ -91,9 +95,7 @@ class EmbeddedEngine:
             asyncio.create_task(self._deliveries.run_forever(self._stopping), name="deliveries"),
             asyncio.create_task(self._maintenance.run_forever(self._stopping), name="maintenance"),
         ]
-        self._runners = [
-            asyncio.create_task(self._consume(), name=f"runner-{n}") for n in range(RUNNER_TASKS)
-        ]
+        self._consumer = asyncio.create_task(self._consume(), name="runner")
 
     async def stop(self) -> None:
         """Stop claiming at a pass boundary, let dispatched batches finish, flush what is left.
@@ -105,37 +107,54 @@ class EmbeddedEngine:
         await _finish(self._passes)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._batches.join(), timeout=STOP_GRACE_SECONDS)
-        for runner in self._runners:
-            runner.cancel()  # idle: waiting on the batch queue
-        await asyncio.gather(*self._runners, return_exceptions=True)
+            await asyncio.wait_for(self._runner.drain(), timeout=STOP_GRACE_SECONDS)
+        if self._consumer is not None:
+            self._consumer.cancel()  # idle: waiting on the batch queue
+            await asyncio.gather(self._consumer, return_exceptions=True)
         await self._results.close()
         await self.pings.close()
         await _finish(self._writers)
         await self._context.aclose()
         await self._deliveries.aclose()
 
+    def _room(self) -> int:
+        return self._claim_ahead - self._waiting - self._runner.running
+
+    async def _enqueue(self, jobs: list[CheckJob]) -> None:
+        self._waiting += len(jobs)
+        await self._batches.put(jobs)
+
     async def _consume(self) -> None:
         while True:
             batch = await self._batches.get()
             try:
-                self._results.submit_many(await self._runner.run_batch(batch))
+                await self._runner.run_each(batch, self._deliver)
             except Exception:
                 log.exception("runner failed on a batch", checks=len(batch))
             finally:
+                self._waiting -= len(batch)
                 self._batches.task_done()
+
+    def _deliver(self, result: CheckResult) -> None:
+        self._results.submit_many((result,))
+
+    async def _announce(self, events: Sequence[MonitorEvent]) -> None:
+        await report_events(events)
+        if events:
+            self._deliveries.wake()  # their alerts are in the outbox now: no tick's wait
 
     async def _write_results(self, results: list[CheckResult]) -> None:
         async with self._sessions.begin() as session:
             events = await record_results(session=session, results=results, flap=self._flap)
         RESULTS_WRITTEN.inc(len(results))
-        await report_events(events)
+        await self._announce(events)
 
     async def _write_pings(self, pings: list[Ping]) -> None:
         async with self._sessions.begin() as session:
             events = await record_pings(session=session, pings=pings, flap=self._flap)
         for ping in pings:
             PINGS_RECEIVED.labels(ping.kind.value).inc()
-        await report_events(events)
+        await self._announce(events)
 
 
 async def _finish(tasks: list[asyncio.Task[None]]) -> None:

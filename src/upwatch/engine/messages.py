@@ -3,27 +3,59 @@
 from datetime import datetime
 from typing import Any
 
-from upwatch.domain.monitors import parse_monitor
+from upwatch.domain.monitors import MonitorSpec, parse_monitor
 from upwatch.domain.status import PingKind
 from upwatch.engine.jobs import CheckJob
 from upwatch.services.deliveries import MESSAGE, DueDelivery
 from upwatch.services.pings import Ping
 
 
-def job_to_message(job: CheckJob) -> dict[str, Any]:
+def job_to_message(job: CheckJob, specs: "SpecMemo | None" = None) -> dict[str, Any]:
     return {
         "monitor_id": job.monitor_id,
         "scheduled_at": job.scheduled_at.isoformat(),
-        "spec": job.spec.model_dump(mode="json"),
+        "spec": specs.dump(job.spec) if specs else job.spec.model_dump(mode="json"),
     }
 
 
-def job_from_message(message: dict[str, Any]) -> CheckJob:
+def job_from_message(message: dict[str, Any], specs: "SpecMemo | None" = None) -> CheckJob:
+    monitor_id = int(message["monitor_id"])
     return CheckJob(
-        monitor_id=int(message["monitor_id"]),
+        monitor_id=monitor_id,
         scheduled_at=datetime.fromisoformat(message["scheduled_at"]),
-        spec=parse_monitor(message["spec"]),
+        spec=specs.parse(monitor_id, message["spec"]) if specs else parse_monitor(message["spec"]),
     )
+
+
+class SpecMemo:
+    """Specs converted to and from JSON once, not once a minute per monitor: converting one
+    costs more than everything else a check's message takes.
+
+    Publishing, the same spec object (the scheduler keeps them while monitors are unchanged)
+    is dumped once; receiving, a spec equal to the last one of its monitor is not validated
+    again. Past ``limit`` entries, the memo starts afresh.
+    """
+
+    def __init__(self, limit: int = 250_000) -> None:
+        self._limit = limit
+        self._dumped: dict[int, tuple[MonitorSpec, dict[str, Any]]] = {}
+        self._parsed: dict[int, tuple[dict[str, Any], MonitorSpec]] = {}
+
+    def dump(self, spec: MonitorSpec) -> dict[str, Any]:
+        entry = self._dumped.get(id(spec))
+        if entry is None or entry[0] is not spec:
+            if len(self._dumped) >= self._limit:
+                self._dumped.clear()
+            entry = self._dumped[id(spec)] = (spec, spec.model_dump(mode="json"))
+        return entry[1]
+
+    def parse(self, monitor_id: int, message: dict[str, Any]) -> MonitorSpec:
+        entry = self._parsed.get(monitor_id)
+        if entry is None or entry[0] != message:
+            if len(self._parsed) >= self._limit:
+                self._parsed.clear()
+            entry = self._parsed[monitor_id] = (message, parse_monitor(message))
+        return entry[1]
 
 
 def ping_to_message(ping: Ping) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Runs a batch of checks concurrently on one event loop, bounded in flight and in time."""
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 import structlog
@@ -24,20 +24,54 @@ class Runner:
         self._context = context
         self._slots = asyncio.Semaphore(max_in_flight)
         self._clock = clock
+        self._running: set[asyncio.Task[None]] = set()
 
     async def run_batch(self, jobs: list[CheckJob]) -> list[CheckResult]:
+        """Run ``jobs`` and return every result once the slowest is done."""
         return list(await asyncio.gather(*(self._run(job) for job in jobs)))
+
+    async def run_each(
+        self, jobs: Iterable[CheckJob], deliver: Callable[[CheckResult], None]
+    ) -> None:
+        """Start each job as soon as a slot is free and ``deliver`` its result as soon as it is
+        done, so a check that takes its whole timeout holds back no other. Returns once every
+        job has started; ``drain`` waits for them to finish."""
+        for job in jobs:
+            await self._slots.acquire()
+            task = asyncio.create_task(self._run_in_slot(job, deliver))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+    @property
+    def running(self) -> int:
+        return len(self._running)
+
+    async def drain(self) -> None:
+        """Wait for every check ``run_each`` started."""
+        while self._running:
+            await asyncio.gather(*self._running, return_exceptions=True)
+
+    async def _run_in_slot(self, job: CheckJob, deliver: Callable[[CheckResult], None]) -> None:
+        try:
+            result = await self._check(job)
+        finally:
+            self._slots.release()
+        deliver(result)
 
     async def _run(self, job: CheckJob) -> CheckResult:
         async with self._slots:
-            started = self._clock()
-            lateness = (started - job.scheduled_at).total_seconds()
-            SCHEDULING_LATENESS.observe(max(lateness, 0.0))
-            if started - job.scheduled_at > timedelta(seconds=job.spec.interval):
-                # The next check is already due: this one says nothing about the target.
-                result = ProbeResult(Outcome.NOT_RUN, error=f"started {lateness:.0f} s late")
-            else:
-                result = await self._probe(job)
+            return await self._check(job)
+
+    async def _check(self, job: CheckJob) -> CheckResult:
+        """One check, in a slot the caller holds."""
+        started = self._clock()
+        lateness = (started - job.scheduled_at).total_seconds()
+        SCHEDULING_LATENESS.observe(max(lateness, 0.0))
+        if started - job.scheduled_at > timedelta(seconds=job.spec.interval):
+            # The next check is already due: this one says nothing about the target.
+            result = ProbeResult(Outcome.NOT_RUN, error=f"started {lateness:.0f} s late")
+        else:
+            result = await self._probe(job)
         CHECKS_RUN.labels(job.spec.kind, result.outcome.value).inc()
         if result.outcome is Outcome.DOWN:
             CHECKS_FAILED.labels(job.spec.kind).inc()

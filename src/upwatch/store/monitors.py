@@ -1,11 +1,12 @@
 """Monitor rows: conversion to and from domain specs, and the queries the engine needs."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import load_only
 from sqlalchemy.sql.selectable import GenerativeSelect
 
 from upwatch.domain.monitors import MonitorSpec, kind_fields, parse_monitor
@@ -78,3 +79,50 @@ async def lock_monitors(session: AsyncSession, ids: set[int]) -> dict[int, Monit
     statement = select(MonitorRow).where(MonitorRow.id.in_(ids)).order_by(MonitorRow.id)
     rows: Sequence[MonitorRow] = (await session.scalars(locked(statement, session))).all()
     return {row.id: row for row in rows}
+
+
+# What decides whether a result changes its monitor (see ``state_of``) and what silences it.
+_STATE_COLUMNS = (
+    MonitorRow.status,
+    MonitorRow.consecutive_failures,
+    MonitorRow.recent_changes,
+    MonitorRow.flapping,
+    MonitorRow.incident_open,
+    MonitorRow.pending_cause,
+    MonitorRow.last_checked_at,
+    MonitorRow.retries,
+    MonitorRow.tags,
+    MonitorRow.depends_on,
+)
+
+
+async def lock_monitor_states(session: AsyncSession, ids: set[int]) -> dict[int, MonitorRow]:
+    """Lock monitors like ``lock_monitors`` but load only their state, tags and dependencies:
+    a fraction of the cost of whole rows, for deciding which results change anything. Read
+    nothing else from these rows before ``lock_monitors`` loads the rest of them."""
+    statement = (
+        select(MonitorRow)
+        .options(load_only(*_STATE_COLUMNS))
+        .where(MonitorRow.id.in_(ids))
+        .order_by(MonitorRow.id)
+    )
+    rows: Sequence[MonitorRow] = (await session.scalars(locked(statement, session))).all()
+    return {row.id: row for row in rows}
+
+
+async def mark_checked(session: AsyncSession, checked: Mapping[int, datetime]) -> None:
+    """Move monitors' ``last_checked_at``, in one statement, for checks that changed nothing
+    else; the caller holds their locks and knows each time is newer. Rows already loaded keep
+    their old value in memory."""
+    if not checked:
+        return
+    table = cast(Table, MonitorRow.__table__)
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("monitor_id"))
+        .values(last_checked_at=bindparam("checked_at"))
+    )
+    params: list[dict[str, Any]] = [
+        {"monitor_id": monitor_id, "checked_at": at} for monitor_id, at in checked.items()
+    ]
+    await session.execute(statement, params)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from upwatch.engine.embedded import report_events
 from upwatch.engine.jobs import CheckJob
+from upwatch.engine.messages import SpecMemo
 from upwatch.engine.notify import delivery_loop_for
 from upwatch.engine.runner import Runner
 from upwatch.errors import StoreUnavailableError
@@ -55,6 +56,7 @@ class WorkerRuntime:
             context=self._context, max_in_flight=settings.max_in_flight_probes, clock=utc_now
         )
         self._deliveries = delivery_loop_for(settings, self._sessions, utc_now)
+        self.specs = SpecMemo()
 
     def run(self, work: Coroutine[Any, Any, T]) -> T:
         return self.loop.run_until_complete(work)

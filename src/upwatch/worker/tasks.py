@@ -75,7 +75,8 @@ def register_tasks(app: Celery, settings: Settings) -> None:
     @app.task(name=TASK_RUN_CHECKS, base=BatchTask)
     def run_checks(jobs: list[dict[str, Any]]) -> int:
         runtime = worker_runtime()
-        return runtime.run(runtime.run_checks([job_from_message(job) for job in jobs]))
+        parsed = [job_from_message(job, runtime.specs) for job in jobs]
+        return runtime.run(runtime.run_checks(parsed))
 
     @app.task(name=TASK_RECORD_PINGS, base=BatchTask)
     def record_pings(pings: list[dict[str, Any]]) -> int:
