@@ -46,6 +46,7 @@ def test_event_kinds_are_the_documented_strings() -> None:
         "reminder",
         "escalation",
         "test",
+        "resolved",
     ]
 
 

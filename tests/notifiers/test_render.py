@@ -36,6 +36,7 @@ def test_downtime_wording(seconds: float, wording: str) -> None:
         (EventKind.HEARTBEAT_LATE, "Checkout API: heartbeat is late"),
         (EventKind.FLAPPING, "Checkout API is flapping"),
         (EventKind.TEST, "Test notification for Checkout API"),
+        (EventKind.RESOLVED, "Checkout API: incident resolved by hand"),
     ],
 )
 def test_titles(event: EventKind, title: str) -> None:

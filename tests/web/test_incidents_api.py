@@ -128,3 +128,94 @@ async def test_times_without_a_zone_are_422_not_500(api: Api) -> None:
     )
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == "since"
+
+
+async def test_resolving_by_hand_tells_the_channels_and_a_failing_monitor_opens_anew(
+    api: Api,
+) -> None:
+    headers = await api.token()
+    channel = await api.client.post(
+        "/api/v1/channels",
+        json={"name": "ops", "kind": "email", "to": ["ops@example.com"]},
+        headers=headers,
+    )
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    async with api.runtime.sessions.begin() as session:
+        # Created paused, so the running scheduler never checks it; the test's results decide.
+        row = await create_monitor(
+            session=session,
+            spec=http_spec(channels=[channel.json()["id"]], paused=True),
+            now=start,
+        )
+        row.paused, row.status = False, "pending"
+        monitor_id = row.id
+        await record_results(
+            session=session,
+            results=[check_result(monitor_id, start, Outcome.DOWN)],
+            flap=FlapPolicy(),
+        )
+    incident = (await api.client.get("/api/v1/incidents", headers=headers)).json()["items"][0]
+    url = f"/api/v1/incidents/{incident['id']}/resolve"
+
+    bad = await api.client.post(url, json={"note": ""}, headers=headers)
+    assert (bad.status_code, bad.json()["detail"][0]["field"]) == (422, "note")
+    resolved = await api.client.post(url, json={"note": "fixed the DNS"}, headers=headers)
+    assert resolved.status_code == 200, resolved.text
+    assert resolved.json()["resolved_by"] == "token test"
+    again = await api.client.post(url, headers=headers)
+    assert again.status_code == 409
+    assert "resolved already" in again.json()["error"]
+    assert (
+        await api.client.post("/api/v1/incidents/999/resolve", headers=headers)
+    ).status_code == 404
+
+    detail = (await api.client.get(f"/api/v1/incidents/{incident['id']}", headers=headers)).json()
+    kinds = sorted((e["kind"], e["detail"].get("event") or "") for e in detail["timeline"])
+    assert kinds == [
+        ("note", ""),
+        ("notification", "down"),
+        ("notification", "resolved"),
+        ("opened", ""),
+        ("resolved", ""),
+    ]
+    resolved_entry = next(e for e in detail["timeline"] if e["kind"] == "resolved")
+    assert resolved_entry["detail"] == {"by": "token test"}
+
+    monitor = (await api.client.get(f"/api/v1/monitors/{monitor_id}", headers=headers)).json()
+    assert monitor["status"] == "down"
+    async with api.runtime.sessions.begin() as session:
+        await record_results(
+            session=session,
+            results=[check_result(monitor_id, start + timedelta(minutes=1), Outcome.DOWN)],
+            flap=FlapPolicy(),
+        )
+    listing = (await api.client.get("/api/v1/incidents", headers=headers)).json()
+    assert listing["total"] == 2
+    reopened = listing["items"][0]
+    assert reopened["resolved_at"] is None
+
+    async with api.runtime.sessions.begin() as session:
+        await record_results(
+            session=session,
+            results=[check_result(monitor_id, start + timedelta(minutes=2), Outcome.UP)],
+            flap=FlapPolicy(),
+        )
+    recovered = (
+        await api.client.get(f"/api/v1/incidents/{reopened['id']}", headers=headers)
+    ).json()
+    assert recovered["resolved_at"] is not None
+    assert recovered["resolved_by"] is None
+    events = (
+        await api.client.get(
+            "/api/v1/deliveries", params={"incident_id": incident["id"]}, headers=headers
+        )
+    ).json()["items"]
+    assert sorted(d["event"] for d in events) == ["down", "resolved"]
+
+
+async def test_resolving_needs_a_write_token(api: Api) -> None:
+    headers = await api.token(read_only=True)
+    await _history(api)
+    incident = (await api.client.get("/api/v1/incidents", headers=headers)).json()["items"][0]
+    refused = await api.client.post(f"/api/v1/incidents/{incident['id']}/resolve", headers=headers)
+    assert refused.status_code == 403

@@ -17,6 +17,8 @@ class EventKind(StrEnum):
     REMINDER = "reminder"
     ESCALATION = "escalation"
     TEST = "test"
+    # Someone closed the incident by hand; unlike UP, the monitor may still be failing.
+    RESOLVED = "resolved"
 
 
 class _Frozen(BaseModel):

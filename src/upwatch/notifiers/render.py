@@ -32,6 +32,10 @@ _TITLES: dict[EventKind, tuple[str, str]] = {
         "{count} monitors are down and nobody has acknowledged them",
     ),
     EventKind.TEST: ("Test notification for {name}", "Test notification for {count} monitors"),
+    EventKind.RESOLVED: (
+        "{name}: incident resolved by hand",
+        "{count} monitors: incidents resolved by hand",
+    ),
 }
 
 _UNITS = (("d", 86_400), ("h", 3_600), ("min", 60), ("s", 1))

@@ -1,16 +1,18 @@
-"""Notification channel use cases: stored sealed, shown redacted, deleted everywhere."""
+"""Notification channel use cases: stored sealed, shown redacted, edited without re-entering
+secrets, deleted everywhere."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from upwatch.domain.policies import AlertSettings
 from upwatch.errors import NotFoundError, ValidationFailedError
-from upwatch.notifiers.registry import ChannelConfig
-from upwatch.notifiers.secrets import SecretBox
+from upwatch.notifiers.registry import ChannelConfig, parse_channel
+from upwatch.notifiers.secrets import MASK, SecretBox, redact
 from upwatch.store.tables import AlertPolicyRow, ChannelRow, MonitorRow
 
 
@@ -33,6 +35,59 @@ async def create_channel(
     session.add(row)
     await session.flush()
     return row
+
+
+def changed_config(
+    current: ChannelConfig, changes: Mapping[str, Any], *, replace: bool
+) -> ChannelConfig:
+    """``current`` with ``changes`` applied (``replace``: the other plain fields go back to
+    their defaults). A secret field that is missing, empty or still shows its redacted value
+    keeps what is stored, so an edit never needs the secrets again. The kind cannot change.
+    Raises pydantic's ``ValidationError`` naming the faulty fields."""
+    if changes.get("kind", current.kind) != current.kind:
+        raise ValidationFailedError(
+            [("kind", "a channel's kind cannot change; create a new channel instead")]
+        )
+    stored = _revealed(current)
+    shown = redact(current)
+    document = {**({} if replace else stored), **changes, "kind": current.kind}
+    for name in current.secret_fields:
+        document[name] = _kept(changes.get(name), stored[name], shown[name])
+    return parse_channel(document)
+
+
+async def update_channel(
+    *,
+    session: AsyncSession,
+    channel_id: int,
+    name: str,
+    config: ChannelConfig,
+    secrets: SecretBox,
+) -> ChannelRow:
+    """Store the new name and config. An edit is usually a fix, so the channel counts as healthy
+    again until its next delivery says otherwise."""
+    row = await get_channel(session=session, channel_id=channel_id)
+    row.name, row.config = name, secrets.seal(config)
+    row.healthy, row.consecutive_failures, row.last_error = True, 0, None
+    await session.flush()
+    return row
+
+
+def _revealed(config: ChannelConfig) -> dict[str, Any]:
+    data = config.model_dump(mode="json")
+    for name in config.secret_fields:
+        value = getattr(config, name)
+        if isinstance(value, SecretStr):
+            data[name] = value.get_secret_value()
+    return data
+
+
+def _kept(sent: object, stored: object, shown: object) -> object:
+    if sent in (None, "", MASK, shown):
+        return stored
+    if isinstance(sent, dict) and isinstance(stored, dict):
+        return {key: stored.get(key) if value == MASK else value for key, value in sent.items()}
+    return sent
 
 
 async def list_channels(*, session: AsyncSession) -> Sequence[ChannelRow]:

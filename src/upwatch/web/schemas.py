@@ -70,6 +70,9 @@ class IncidentOut(BaseModel):
     cause: dict[str, Any]
     acknowledged_at: datetime | None
     acknowledged_by: str | None
+    resolved_by: str | None = Field(
+        description="Who resolved it by hand; null when the monitor's recovery resolved it."
+    )
 
     @classmethod
     def of(cls, row: IncidentRow) -> "IncidentOut":
@@ -88,6 +91,14 @@ class IncidentDetailOut(IncidentOut):
 
 class NoteIn(BaseModel):
     text: str = Field(min_length=1, max_length=10_000)
+
+
+class ResolveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(
+        None, min_length=1, max_length=10_000, description="Kept on the incident's timeline."
+    )
 
 
 class NoteOut(BaseModel):

@@ -5,15 +5,20 @@ import re
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.e2e.conftest import UPWATCH, Upwatch, free_port
+from tests.web.ui.dashboard import Dashboard
+from upwatch.services.accounts import Role
+from upwatch.settings import Settings
+from upwatch.web.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -86,7 +91,8 @@ def start_upwatch(data: Path) -> Iterator[Upwatch]:
         process = subprocess.Popen([*UPWATCH, "serve"], env=env, stdout=sink, stderr=sink)
     instance = Upwatch(f"http://127.0.0.1:{port}", env, process, log)
     try:
-        deadline = time.monotonic() + 30
+        # Generous: on a loaded machine (parallel test runs) migrations and start-up are slow.
+        deadline = time.monotonic() + 90
         while not _ready(instance):
             assert process.poll() is None, log.read_text()[-3000:]
             assert time.monotonic() < deadline, log.read_text()[-3000:]
@@ -188,3 +194,26 @@ def sign_in(page: Page, username: str = ADMIN, password: str = ADMIN_PASSWORD) -
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.fixture
+async def dashboard(
+    database: AsyncEngine, database_url: str, tmp_path: Path
+) -> AsyncIterator[Dashboard]:
+    settings = Settings(
+        database_url=database_url, data_dir=tmp_path, public_url="https://upwatch.example"
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="https://upwatch.test"
+        ) as client:
+            yield Dashboard(client, app.state.runtime)
+
+
+@pytest.fixture
+async def editor(dashboard: Dashboard) -> Dashboard:
+    await dashboard.add_user("ed", Role.EDITOR)
+    assert (await dashboard.sign_in("ed")).status_code == 303
+    return dashboard

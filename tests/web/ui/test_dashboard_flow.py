@@ -72,7 +72,7 @@ def test_setup_login_create_monitor_then_outage_shows_live(
     expect(page.locator(".timeline")).to_contain_text("Opened")
     page.get_by_role("button", name="Acknowledge").click()
     expect(page.locator(".timeline")).to_contain_text(f"Acknowledged by {USERNAME}")
-    page.get_by_role("textbox", name="Note").fill("Looking into it.")
+    page.get_by_role("textbox", name="Note", exact=True).fill("Looking into it.")
     page.get_by_role("button", name="Add note").click()
     expect(page.locator(".timeline")).to_contain_text("Looking into it.")
     screens.take(page, "incident")

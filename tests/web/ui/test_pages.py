@@ -1,87 +1,25 @@
 """The dashboard's pages and forms over HTTP, on SQLite and PostgreSQL (no browser needed)."""
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import httpx
 import pytest
 from fastapi.routing import APIRoute
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import select
 
 from tests.factories import heartbeat_spec
 from tests.receivers import Receiver
+from tests.web.ui.dashboard import PASSWORD, Dashboard
 from upwatch.services import accounts, monitors
 from upwatch.services.accounts import Role
-from upwatch.settings import Settings
 from upwatch.store.tables import ChannelRow, MonitorRow
-from upwatch.web.app import create_app
-from upwatch.web.runtime import Runtime
-from upwatch.web.ui import channel_pages, incident_pages, monitor_pages, settings_pages, signin
-
-CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
-PASSWORD = "a long test password"
-
-
-class Dashboard:
-    """An HTTPS client of the dashboard that signs in and fills forms like a browser."""
-
-    def __init__(self, client: httpx.AsyncClient, runtime: Runtime) -> None:
-        self.client = client
-        self.runtime = runtime
-
-    async def csrf(self, path: str = "/login") -> str:
-        found = CSRF.search((await self.client.get(path)).text)
-        assert found is not None, path
-        return found.group(1)
-
-    async def post(
-        self, path: str, data: dict[str, object], *, form_page: str = "/"
-    ) -> httpx.Response:
-        return await self.client.post(path, data={"csrf_token": await self.csrf(form_page), **data})
-
-    async def add_user(self, username: str, role: Role) -> None:
-        async with self.runtime.sessions.begin() as session:
-            await accounts.create_user(
-                session=session,
-                username=username,
-                password=PASSWORD,
-                role=role,
-                now=self.runtime.clock(),
-            )
-
-    async def sign_in(self, username: str) -> httpx.Response:
-        return await self.post(
-            "/login", {"username": username, "password": PASSWORD}, form_page="/login"
-        )
-
-    async def count(self, table: type[MonitorRow] | type[ChannelRow]) -> int:
-        async with self.runtime.sessions() as session:
-            return int(await session.scalar(select(func.count()).select_from(table)) or 0)
-
-
-@pytest.fixture
-async def dashboard(
-    database: AsyncEngine, database_url: str, tmp_path: Path
-) -> AsyncIterator[Dashboard]:
-    settings = Settings(
-        database_url=database_url, data_dir=tmp_path, public_url="https://upwatch.example"
-    )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="https://upwatch.test"
-        ) as client:
-            yield Dashboard(client, app.state.runtime)
-
-
-@pytest.fixture
-async def editor(dashboard: Dashboard) -> Dashboard:
-    await dashboard.add_user("ed", Role.EDITOR)
-    assert (await dashboard.sign_in("ed")).status_code == 303
-    return dashboard
+from upwatch.web.ui import (
+    channel_pages,
+    incident_pages,
+    maintenance_pages,
+    monitor_pages,
+    settings_pages,
+    signin,
+)
 
 
 async def test_first_visit_goes_to_setup_then_sign_in(dashboard: Dashboard) -> None:
@@ -118,7 +56,14 @@ async def test_setup_refuses_mismatched_passwords_and_stores_nobody(dashboard: D
 async def test_every_dashboard_post_is_refused_without_its_csrf_token(editor: Dashboard) -> None:
     posts = [
         route.path
-        for module in (signin, settings_pages, monitor_pages, incident_pages, channel_pages)
+        for module in (
+            signin,
+            settings_pages,
+            monitor_pages,
+            incident_pages,
+            maintenance_pages,
+            channel_pages,
+        )
         for route in module.router.routes
         if isinstance(route, APIRoute) and "POST" in (route.methods or set())
     ]

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from upwatch.domain.notifications import (
     EventKind,
@@ -20,6 +20,7 @@ from upwatch.secret_key import secret_key_for
 from upwatch.services import channels, deliveries
 from upwatch.store.tables import ChannelRow, DeliveryRow
 from upwatch.web.deps import ReadAccess, RuntimeDep, SessionDep, WriteAccess
+from upwatch.web.errors import problems
 from upwatch.web.runtime import Runtime
 
 router = APIRouter(tags=["notifications"])
@@ -81,12 +82,9 @@ async def create_channel(
     """Kinds: apprise {url}, webhook {url, secret, headers}, email {to}, sns {topic_arn, region}.
     Secrets are stored encrypted and never returned."""
     fields = dict(body)
-    name = fields.pop("name", None)
-    if not isinstance(name, str) or not name.strip() or len(name) > 200:
-        raise ValidationFailedError([("name", "give the channel a name of 1 to 200 characters")])
     row = await channels.create_channel(
         session=session,
-        name=name.strip(),
+        name=_name(fields.pop("name", None)),
         config=parse_channel(fields),
         secrets=_box(runtime),
         now=runtime.clock(),
@@ -104,6 +102,65 @@ async def list_channels(runtime: RuntimeDep, session: SessionDep) -> dict[str, A
 @router.get("/api/v1/channels/{channel_id}", dependencies=[ReadAccess])
 async def get_channel(channel_id: int, runtime: RuntimeDep, session: SessionDep) -> dict[str, Any]:
     return _document(runtime, await channels.get_channel(session=session, channel_id=channel_id))
+
+
+ChangesBody = Annotated[dict[str, Any], Body(description='{"name", …kind fields}')]
+
+
+@router.patch("/api/v1/channels/{channel_id}", dependencies=[WriteAccess])
+async def patch_channel(
+    channel_id: int, body: ChangesBody, runtime: RuntimeDep, session: SessionDep
+) -> dict[str, Any]:
+    """Change the fields given. Secret fields left out, empty or still redacted keep their
+    stored value; the kind cannot change."""
+    return await _change(channel_id, body, runtime, session, replace=False)
+
+
+@router.put("/api/v1/channels/{channel_id}", dependencies=[WriteAccess])
+async def put_channel(
+    channel_id: int, body: ChangesBody, runtime: RuntimeDep, session: SessionDep
+) -> dict[str, Any]:
+    """Replace the channel: fields left out go back to their defaults, except secrets, which
+    are kept unless given anew."""
+    return await _change(channel_id, body, runtime, session, replace=True)
+
+
+async def _change(
+    channel_id: int,
+    body: dict[str, Any],
+    runtime: Runtime,
+    session: SessionDep,
+    *,
+    replace: bool,
+) -> dict[str, Any]:
+    row = await channels.get_channel(session=session, channel_id=channel_id)
+    fields = dict(body)
+    found: list[tuple[str, str]] = []
+    name = row.name
+    if "name" in fields or replace:
+        try:
+            name = _name(fields.pop("name", None))
+        except ValidationFailedError as exc:
+            found += exc.problems
+    try:
+        config = channels.changed_config(_box(runtime).open(row.config), fields, replace=replace)
+    except ValidationError as exc:
+        found += [(p["field"], p["message"]) for p in problems(exc.errors())]
+    except ValidationFailedError as exc:
+        found += exc.problems
+    if found:
+        raise ValidationFailedError(found)
+    row = await channels.update_channel(
+        session=session, channel_id=channel_id, name=name, config=config, secrets=_box(runtime)
+    )
+    await session.commit()
+    return _document(runtime, row)
+
+
+def _name(value: object) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > 200:
+        raise ValidationFailedError([("name", "give the channel a name of 1 to 200 characters")])
+    return value.strip()
 
 
 @router.delete(

@@ -1,9 +1,10 @@
-"""/api/v1/incidents: list, detail with timeline, acknowledge, notes; /ack: the one-click link."""
+"""/api/v1/incidents: list, detail with timeline, acknowledge, resolve, notes; /ack: the
+one-click link."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, Body, Depends, Query, status
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from upwatch.secret_key import secret_key_for
 from upwatch.services import incidents, reports
@@ -15,6 +16,7 @@ from upwatch.web.schemas import (
     NoteIn,
     NoteOut,
     Page,
+    ResolveIn,
     TimelineEntryOut,
 )
 
@@ -56,6 +58,34 @@ async def acknowledge(
     row = await incidents.acknowledge(
         session=session, incident_id=incident_id, by=f"token {token.name}", now=runtime.clock()
     )
+    await session.commit()
+    return IncidentOut.of(row)
+
+
+@router.post(
+    "/api/v1/incidents/{incident_id}/resolve",
+    response_model=IncidentOut,
+    responses={status.HTTP_409_CONFLICT: {"description": "The incident is resolved already."}},
+)
+async def resolve(
+    incident_id: int,
+    token: WriteToken,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    body: Annotated[ResolveIn | None, Body()] = None,
+) -> IncidentOut | JSONResponse:
+    """Close an open incident by hand. A monitor that is still failing opens a new incident at
+    its next failing check; the channels told of this one get a `resolved` notice."""
+    try:
+        row = await incidents.resolve(
+            session=session,
+            incident_id=incident_id,
+            by=f"token {token.name}",
+            note=body.note if body else None,
+            now=runtime.clock(),
+        )
+    except incidents.IncidentAlreadyResolvedError as exc:
+        return JSONResponse(status_code=status.HTTP_409_CONFLICT, content={"error": str(exc)})
     await session.commit()
     return IncidentOut.of(row)
 

@@ -12,6 +12,7 @@ from upwatch.web.ui import (
     channel_pages,
     incident_pages,
     live,
+    maintenance_pages,
     monitor_pages,
     settings_pages,
     signin,
@@ -22,7 +23,15 @@ from upwatch.web.ui.templating import STATIC, STATIC_PATH, security_headers, tem
 
 def install(app: FastAPI) -> None:
     """Add the dashboard's routes, static files and error pages to ``app``."""
-    for module in (signin, settings_pages, monitor_pages, incident_pages, channel_pages, live):
+    for module in (
+        signin,
+        settings_pages,
+        monitor_pages,
+        incident_pages,
+        maintenance_pages,
+        channel_pages,
+        live,
+    ):
         app.include_router(module.router)
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC), name="ui-static")
     app.add_exception_handler(SignInRequired, _to_sign_in)

@@ -1,6 +1,7 @@
-"""Incidents: the list, one incident's timeline, acknowledging and notes.
+"""Incidents: the list, one incident's timeline, acknowledging, resolving by hand and notes.
 
-Incidents resolve by themselves when their monitor recovers; there is no manual resolve.
+Incidents resolve by themselves when their monitor recovers; resolving one by hand is for an
+incident nobody needs any more (see ``services.incidents`` for what follows).
 """
 
 from typing import Annotated
@@ -60,6 +61,40 @@ async def acknowledge(incident_id: int, visitor: Editor, session: SessionDep) ->
     return redirect(f"/incidents/{incident_id}")
 
 
+@router.post("/{incident_id}/resolve")
+async def resolve(
+    incident_id: int, visitor: Editor, session: SessionDep, note: Annotated[str, Form()] = ""
+) -> Response:
+    note = note.strip()
+    if len(note) > NOTE_LIMIT:
+        return await _incident(
+            visitor,
+            session,
+            incident_id,
+            resolve_note=note,
+            resolve_error=f"write at most {NOTE_LIMIT} characters",
+            code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )
+    try:
+        await incidents.resolve(
+            session=session,
+            incident_id=incident_id,
+            by=visitor.username,
+            note=note or None,
+            now=visitor.runtime.clock(),
+        )
+    except incidents.IncidentAlreadyResolvedError:
+        return await _incident(
+            visitor,
+            session,
+            incident_id,
+            resolve_error="Someone or the monitor's recovery resolved it already.",
+            code=status.HTTP_409_CONFLICT,
+        )
+    await session.commit()
+    return redirect(f"/incidents/{incident_id}")
+
+
 @router.post("/{incident_id}/notes")
 async def add_note(
     incident_id: int, visitor: Editor, session: SessionDep, text: Annotated[str, Form()] = ""
@@ -92,6 +127,8 @@ async def _incident(
     *,
     note: str = "",
     error: str | None = None,
+    resolve_note: str = "",
+    resolve_error: str | None = None,
     code: int = status.HTTP_200_OK,
 ) -> Response:
     row = await reports.get_incident(session=session, incident_id=incident_id)
@@ -108,6 +145,8 @@ async def _incident(
             "channel_names": channel_names,
             "note": note,
             "error": error,
+            "resolve_note": resolve_note,
+            "resolve_error": resolve_error,
         },
         status_code=code,
     )

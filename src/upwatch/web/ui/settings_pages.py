@@ -9,6 +9,7 @@ from upwatch.services import accounts, tokens, web_sessions
 from upwatch.services.accounts import Role
 from upwatch.web.deps import SessionDep
 from upwatch.web.ui.auth import SESSION_COOKIE, Admin, Member, Visitor, get_visitor
+from upwatch.web.ui.qr_codes import qr_svg
 from upwatch.web.ui.signin import redirect
 from upwatch.web.ui.templating import render
 
@@ -86,13 +87,15 @@ def _account(
     assert visitor.signed_in is not None
     user = visitor.signed_in.user
     secret = secret or accounts.new_totp_secret()
+    uri = accounts.totp_uri(secret=secret, username=user.username)
     return render(
         visitor,
         "settings/account.html",
         {
             "user": user,
             "secret": secret,
-            "otpauth_uri": accounts.totp_uri(secret=secret, username=user.username),
+            "otpauth_uri": uri,
+            "qr_code": qr_svg(uri, label="QR code of the two-factor key"),
             "errors": errors or {},
             "notice": notice,
         },
