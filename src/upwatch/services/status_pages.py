@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import load_only
 
 from upwatch.domain.status_pages import StatusPageSpec
 from upwatch.errors import NotFoundError, ValidationFailedError
@@ -104,7 +105,10 @@ async def public_domains(*, session: AsyncSession) -> dict[str, str]:
 
 
 async def layout(*, session: AsyncSession, page_id: int) -> list[PlacedGroup]:
-    """The page's groups in order, each with its components and their monitors, in two queries."""
+    """The page's groups in order, each with its components and their monitors, in two queries.
+
+    Monitors carry only what pages show (name, status, tags): their JSON configs would cost more
+    to decode than the rest of a page's reads together."""
     groups = (
         await session.scalars(
             select(StatusPageGroupRow)
@@ -117,6 +121,7 @@ async def layout(*, session: AsyncSession, page_id: int) -> list[PlacedGroup]:
         select(StatusPageComponentRow, MonitorRow)
         .join(MonitorRow, MonitorRow.id == StatusPageComponentRow.monitor_id)
         .where(StatusPageComponentRow.group_id.in_(placed))
+        .options(load_only(MonitorRow.id, MonitorRow.name, MonitorRow.status, MonitorRow.tags))
         .order_by(StatusPageComponentRow.group_id, StatusPageComponentRow.position)
     )
     for component, monitor in rows:
