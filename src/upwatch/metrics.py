@@ -21,6 +21,11 @@ PINGS_RECEIVED = Counter("upwatch_pings_total", "Heartbeat pings accepted, by ki
 STORE_WRITE_ERRORS = Counter(
     "upwatch_store_write_errors_total", "Failed bulk writes, retried later.", ["writer"]
 )
+ITEMS_REJECTED = Counter(
+    "upwatch_store_items_rejected_total",
+    "Items a bulk write rejected for good (a row the database refuses), logged and dropped.",
+    ["writer"],
+)
 STATUS_CHANGES = Counter(
     "upwatch_status_changes_total", "Monitor status changes, by new status.", ["status"]
 )

@@ -1,7 +1,10 @@
+import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.web.conftest import Api
 from upwatch.store.tables import MonitorRow, PingRow
@@ -77,3 +80,37 @@ async def test_unknown_tokens_are_404_and_deleted_monitors_stop_answering(api: A
 @pytest.mark.parametrize("token", ["%00", "short", "x" * 65, "bad%20token%20here%21%21"])
 async def test_malformed_tokens_are_404_without_a_lookup(api: Api, token: str) -> None:
     assert (await api.client.get(f"/ping/{token}")).status_code == 404
+
+
+@pytest.fixture
+async def pings_refusing_a_poison_agent(database: AsyncEngine) -> AsyncIterator[None]:
+    """The database itself refuses a ping row whose user agent is "poison"."""
+    if database.dialect.name == "sqlite":
+        create = (
+            "CREATE TRIGGER refuse_poison BEFORE INSERT ON pings WHEN NEW.user_agent = 'poison' "
+            "BEGIN SELECT RAISE(ABORT, 'poisoned ping'); END"
+        )
+        drop = "DROP TRIGGER refuse_poison"
+    else:
+        create = (
+            "ALTER TABLE pings ADD CONSTRAINT refuse_poison "
+            "CHECK (user_agent IS DISTINCT FROM 'poison')"
+        )
+        drop = "ALTER TABLE pings DROP CONSTRAINT refuse_poison"
+    async with database.begin() as connection:
+        await connection.exec_driver_sql(create)
+    yield
+    async with database.begin() as connection:
+        await connection.exec_driver_sql(drop)
+
+
+@pytest.mark.usefixtures("pings_refusing_a_poison_agent")
+async def test_a_ping_the_database_refuses_is_answered_500_and_the_rest_200(api: Api) -> None:
+    monitor_id, path = await _heartbeat(api)
+    agents = ["cron", "poison", "cron", "cron"]
+    responses = await asyncio.gather(
+        *(api.client.get(path, headers={"user-agent": agent}) for agent in agents)
+    )
+    assert [response.status_code for response in responses] == [200, 500, 200, 200]
+    assert [ping.user_agent for ping in await _pings(api)] == ["cron", "cron", "cron"]
+    assert await _status(api, monitor_id) == "up"

@@ -1,22 +1,47 @@
 """Group commit: many producers, one writer that flushes in bulk.
 
 A producer may wait for its item to be durably written (ping intake answers only then) or not
-(the result sink). A failed write is retried with backoff; the items stay queued meanwhile.
+(the result sink). A write that fails for a transient reason (database away, lock timeout) is
+retried with backoff, the items staying queued meanwhile. A write the database refuses for
+good (a constraint, a value it rejects, a bug) is split in halves until the refused items are
+alone: the others are written, each refused one is logged, counted and dropped, and its
+producer's wait fails with ``ItemRejectedError``.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any, Generic, TypeVar
 
 import structlog
+from sqlalchemy.exc import StatementError
 
-from upwatch.metrics import STORE_WRITE_ERRORS
+from upwatch.errors import UpwatchError
+from upwatch.metrics import ITEMS_REJECTED, STORE_WRITE_ERRORS
+from upwatch.store.write_failures import write_failure_is_permanent
 
 T = TypeVar("T")
+Pending = list[tuple[T, asyncio.Future[None]]]
 log = structlog.get_logger(__name__)
+ERROR_TEXT_LIMIT = 500
+
+
+class ItemRejectedError(UpwatchError):
+    """The store refused this item for good; it was dropped (and logged)."""
+
+
+class BacklogFullError(UpwatchError):
+    """The writer holds as many items as it may; the caller should shed the load."""
+
+
+def _no_description(_: Any) -> Mapping[str, object]:
+    return {}
 
 
 class BatchWriter(Generic[T]):
+    """``describe`` names an item in the log of its rejection: ids and times, never secrets.
+    ``max_backlog`` bounds the items held (memory while the store is away); ``None`` for
+    producers that are bounded upstream."""
+
     def __init__(
         self,
         write: Callable[[list[T]], Awaitable[None]],
@@ -25,20 +50,30 @@ class BatchWriter(Generic[T]):
         max_items: int = 500,
         max_delay: float = 0.005,
         max_backoff: float = 5.0,
+        max_backlog: int | None = None,
+        describe: Callable[[T], Mapping[str, object]] = _no_description,
     ) -> None:
         self._write = write
         self._name = name
         self._max_items = max_items
         self._max_delay = max_delay
         self._max_backoff = max_backoff
-        self._pending: list[tuple[T, asyncio.Future[None]]] = []
+        self._max_backlog = max_backlog
+        self._describe = describe
+        self._pending: Pending[T] = []
+        self._writing = 0
         self._arrived = asyncio.Event()
         self._closing = False
 
     def submit_many(self, items: Iterable[T]) -> list[asyncio.Future[None]]:
+        """Queue ``items``; each future fails with ``ItemRejectedError`` if its item is refused.
+        Raises ``BacklogFullError`` (queueing none of them) when they would exceed the bound."""
+        batch = list(items)
+        if self._max_backlog is not None and self.backlog + len(batch) > self._max_backlog:
+            raise BacklogFullError(f"{self._name} writer holds {self.backlog} items already")
         loop = asyncio.get_running_loop()
         futures = []
-        for item in items:
+        for item in batch:
             future: asyncio.Future[None] = loop.create_future()
             self._pending.append((item, future))
             futures.append(future)
@@ -47,13 +82,14 @@ class BatchWriter(Generic[T]):
         return futures
 
     async def submit(self, item: T) -> None:
-        """Return once ``item`` is written."""
+        """Return once ``item`` is written; raise ``ItemRejectedError`` if it never will be."""
         (future,) = self.submit_many([item])
         await asyncio.shield(future)
 
     @property
     def backlog(self) -> int:
-        return len(self._pending)
+        """Items queued or being written."""
+        return len(self._pending) + self._writing
 
     async def run(self) -> None:
         """Flush until closed; on close, flush what is left."""
@@ -73,17 +109,74 @@ class BatchWriter(Generic[T]):
             self._arrived.clear()
         if not batch:
             return
+        self._writing = len(batch)
+        try:
+            await self._write_isolating_rejects(batch)
+        finally:
+            self._writing = 0
+
+    async def _write_isolating_rejects(self, batch: Pending[T]) -> None:
+        parts = [batch]
+        while parts:
+            part = parts.pop()
+            refusal = await self._write_until_settled(part)
+            if refusal is None or len(part) == 1:
+                self._writing -= len(part)
+            if refusal is None:
+                for _, future in part:
+                    if not future.done():
+                        future.set_result(None)
+            elif len(part) == 1:
+                self._reject(*part[0], refusal)
+            else:
+                log.warning(
+                    "bulk write refused; splitting it to find the bad items",
+                    writer=self._name,
+                    items=len(part),
+                    error=_error_text(refusal),
+                )
+                middle = len(part) // 2
+                parts += [part[middle:], part[:middle]]  # the first half is written first
+
+    async def _write_until_settled(self, part: Pending[T]) -> BaseException | None:
+        """Write ``part``, retrying transient failures; the permanent failure, if any."""
         delay = 0.1
         while True:
             try:
-                await self._write([item for item, _ in batch])
-            except Exception:
+                await self._write([item for item, _ in part])
+            except Exception as exc:
+                if write_failure_is_permanent(exc):
+                    return exc
                 STORE_WRITE_ERRORS.labels(self._name).inc()
-                log.exception("bulk write failed, retrying", writer=self._name, items=len(batch))
+                log.warning(
+                    "bulk write failed, retrying",
+                    writer=self._name,
+                    items=len(part),
+                    retry_in=delay,
+                    error=_error_text(exc),
+                )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self._max_backoff)
                 continue
-            break
-        for _, future in batch:
-            if not future.done():
-                future.set_result(None)
+            return None
+
+    def _reject(self, item: T, future: asyncio.Future[None], refusal: BaseException) -> None:
+        ITEMS_REJECTED.labels(self._name).inc()
+        log.error(
+            "item refused by the store; dropped",
+            writer=self._name,
+            item=dict(self._describe(item)),
+            error=_error_text(refusal),
+            # A bug's traceback helps; a database error's would repeat the row's values.
+            exc_info=None if isinstance(refusal, StatementError) else refusal,
+        )
+        if not future.done():
+            future.set_exception(ItemRejectedError(f"{self._name}: {_error_text(refusal)}"))
+            # Marks it seen for producers that never wait (the result sink); waiters still get it.
+            future.exception()
+
+
+def _error_text(exc: BaseException) -> str:
+    """The error without the statement's parameters, which may hold ping bodies or secrets."""
+    source = exc.orig if isinstance(exc, StatementError) and exc.orig is not None else exc
+    return f"{type(source).__name__}: {source}"[:ERROR_TEXT_LIMIT]

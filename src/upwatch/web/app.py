@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from upwatch import __version__
 from upwatch.engine.batching import BatchWriter
 from upwatch.engine.broker import BrokerPublisher
-from upwatch.engine.embedded import EmbeddedEngine, utc_now
+from upwatch.engine.embedded import PING_BACKLOG_LIMIT, EmbeddedEngine, utc_now
 from upwatch.services.ping_tokens import PingTokenCache
 from upwatch.settings import Settings
 from upwatch.store.database import create_engine, session_factory
@@ -59,8 +59,11 @@ def create_app(
                 pings: PingSink = engine.pings
             else:
                 celery = create_celery(settings)
+                # Bounded like serve's: while the broker is away, intake answers 503 past it.
                 publisher = BatchWriter(
-                    BrokerPublisher(celery).publish_pings, name="ping-publisher"
+                    BrokerPublisher(celery).publish_pings,
+                    name="ping-publisher",
+                    max_backlog=PING_BACKLOG_LIMIT,
                 )
                 flushing = asyncio.create_task(publisher.run(), name="ping-publisher")
                 stack.push_async_callback(_drain, publisher, flushing)

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from upwatch.domain.status import PingKind
+from upwatch.engine.batching import BacklogFullError, ItemRejectedError
 from upwatch.errors import StoreUnavailableError
 from upwatch.services.pings import PING_BODY_LIMIT, Ping, new_intake_id, ping_body
 from upwatch.web.runtime import Runtime
@@ -37,6 +38,7 @@ class PingAnswer:
 NOT_FOUND = PingAnswer(404, "not found\n")
 BAD_EXIT_CODE = PingAnswer(400, "exit code must be between 0 and 255\n")
 NOT_STORED = PingAnswer(503, "could not store the ping, retry\n")
+REFUSED = PingAnswer(500, "the database refused this ping; it was not stored\n")
 STORED = PingAnswer(200, "OK\n")
 STORED_TRUNCATED = PingAnswer(200, "OK (body truncated to 10 KB)\n")
 
@@ -90,8 +92,10 @@ async def accept(
         # asyncio.timeout, not wait_for: wait_for wraps the wait in a task of its own.
         async with asyncio.timeout(DURABLE_WRITE_TIMEOUT):
             await runtime.pings.submit(ping)
-    except TimeoutError:
+    except (TimeoutError, BacklogFullError):
         return NOT_STORED
+    except ItemRejectedError:
+        return REFUSED
     return STORED_TRUNCATED if truncated else STORED
 
 
