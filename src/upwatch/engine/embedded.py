@@ -2,6 +2,8 @@
 
 import asyncio
 import contextlib
+import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
@@ -10,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from upwatch.domain.results import CheckResult
 from upwatch.engine.batching import BatchWriter
+from upwatch.engine.item_labels import ping_label, result_label
 from upwatch.engine.jobs import CheckJob
 from upwatch.engine.maintenance import MaintenanceLoop
 from upwatch.engine.notify import delivery_loop_for
@@ -27,6 +30,10 @@ STOP_GRACE_SECONDS = 20.0
 # Checks claimed ahead of the runners, in multiples of the probes they may run at once: enough
 # to keep every slot busy between scheduler passes, few enough that none waits long in memory.
 CLAIM_AHEAD = 2
+# Routine status changes in one batch beyond which they are logged as counts (debug: each one).
+FEW_EVENTS = 5
+# Pings held while the database is away, at most ~10 KB each; past it, intake answers 503.
+PING_BACKLOG_LIMIT = 50_000
 
 
 def utc_now() -> datetime:
@@ -34,20 +41,44 @@ def utc_now() -> datetime:
 
 
 async def report_events(events: Sequence[MonitorEvent]) -> None:
+    """One info line per status change; a batch of more than a few routine ones (a new fleet's
+    first round, many monitors entering maintenance) logs them as counts, one by one at debug.
+    Changes that open or resolve an incident or start or end flapping always get their line."""
+    routine = [event for event in events if not _notable(event)]
+    summed = len(routine) > FEW_EVENTS
     for event in events:
         transition = event.transition
         if transition.status_changed:
             STATUS_CHANGES.labels(transition.current.value).inc()
-        log.info(
-            "monitor status changed",
-            monitor_id=event.monitor_id,
-            monitor=event.monitor_name,
-            previous=transition.previous.value,
-            current=transition.current.value,
-            incident_id=event.incident_id,
-            flapping_started=transition.flapping_started,
-            flapping_ended=transition.flapping_ended,
+        if not summed or _notable(event):
+            _log_event(log.info, event)
+    if summed:
+        changes = Counter(
+            f"{e.transition.previous.value}->{e.transition.current.value}" for e in routine
         )
+        log.info("monitor statuses changed", monitors=len(routine), changes=dict(changes))
+        if logging.getLogger(__name__).isEnabledFor(logging.DEBUG):
+            for event in routine:
+                _log_event(log.debug, event)
+
+
+def _notable(event: MonitorEvent) -> bool:
+    transition = event.transition
+    return event.incident_id is not None or transition.flapping_started or transition.flapping_ended
+
+
+def _log_event(write: Callable[..., object], event: MonitorEvent) -> None:
+    transition = event.transition
+    write(
+        "monitor status changed",
+        monitor_id=event.monitor_id,
+        monitor=event.monitor_name,
+        previous=transition.previous.value,
+        current=transition.current.value,
+        incident_id=event.incident_id,
+        flapping_started=transition.flapping_started,
+        flapping_ended=transition.flapping_ended,
+    )
 
 
 class EmbeddedEngine:
@@ -76,8 +107,16 @@ class EmbeddedEngine:
             batch_size=settings.dispatch_batch_size,
             tick_seconds=settings.scheduler_tick_seconds,
         )
-        self._results = BatchWriter(self._write_results, name="results", max_delay=0.2)
-        self.pings = BatchWriter(self._write_pings, name="pings", max_delay=0.005)
+        self._results = BatchWriter(
+            self._write_results, name="results", max_delay=0.2, describe=result_label
+        )
+        self.pings = BatchWriter(
+            self._write_pings,
+            name="pings",
+            max_delay=0.005,
+            max_backlog=PING_BACKLOG_LIMIT,
+            describe=ping_label,
+        )
         self._deliveries = delivery_loop_for(settings, sessions, clock)
         self._maintenance = MaintenanceLoop(settings=settings, clock=clock)
         self._stopping = asyncio.Event()

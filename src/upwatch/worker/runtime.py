@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import structlog
 from sqlalchemy.exc import SQLAlchemyError
 
+from upwatch.domain.results import CheckResult
 from upwatch.engine.embedded import report_events
 from upwatch.engine.jobs import CheckJob
 from upwatch.engine.messages import SpecMemo
@@ -31,6 +32,8 @@ from upwatch.store.database import create_engine, session_factory
 T = TypeVar("T")
 log = structlog.get_logger(__name__)
 STORE_ATTEMPTS = 5
+# How long the first finished result of a message waits for others to share its write.
+GATHER_SECONDS = 0.2
 
 
 def utc_now() -> datetime:
@@ -62,7 +65,45 @@ class WorkerRuntime:
         return self.loop.run_until_complete(work)
 
     async def run_checks(self, jobs: list[CheckJob]) -> int:
-        results = await self._runner.run_batch(jobs)
+        """Run a message's checks and store their results while slower ones still run: a
+        check that takes its whole timeout holds back no other's result. Results that finish
+        within ``GATHER_SECONDS`` of the first are written together (a message of quick checks
+        is one write). Returns once all are stored; the message is acknowledged only then, and
+        a redelivered one is stored once (every write is idempotent)."""
+        finished: list[CheckResult] = []
+        arrived = asyncio.Event()
+
+        def deliver(result: CheckResult) -> None:
+            finished.append(result)
+            arrived.set()
+
+        probing = asyncio.ensure_future(self._probe_all(jobs, deliver))
+        probing.add_done_callback(lambda _: arrived.set())
+        written = 0
+        try:
+            while not (probing.done() and not finished):
+                await arrived.wait()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(probing), GATHER_SECONDS)
+                arrived.clear()
+                batch, finished[:] = finished[:], []
+                await self._write_results(batch)
+                written += len(batch)
+            await probing  # a runner that failed fails the message
+        finally:
+            probing.cancel()  # only if a write failed: the message is tried again
+            await asyncio.gather(probing, return_exceptions=True)
+        return written
+
+    async def _probe_all(
+        self, jobs: list[CheckJob], deliver: Callable[[CheckResult], None]
+    ) -> None:
+        await self._runner.run_each(jobs, deliver)
+        await self._runner.drain()
+
+    async def _write_results(self, results: list[CheckResult]) -> None:
+        if not results:
+            return
 
         async def write() -> Sequence[MonitorEvent]:
             async with self._sessions.begin() as session:
@@ -70,7 +111,6 @@ class WorkerRuntime:
 
         await report_events(await self._store(write))
         RESULTS_WRITTEN.inc(len(results))
-        return len(results)
 
     async def record_pings(self, pings: list[Ping]) -> None:
         async def write() -> Sequence[MonitorEvent]:
