@@ -197,6 +197,16 @@ def sign_in(page: Page, username: str = ADMIN, password: str = ADMIN_PASSWORD) -
 
 
 @pytest.fixture
+def admin(browser: Browser, shared_upwatch: Upwatch) -> Iterator[Page]:
+    """A page signed in as the admin, on the module's shared Upwatch."""
+    context, page = new_page(browser, shared_upwatch)
+    sign_in(page)
+    expect(page.get_by_role("heading", name="Monitors")).to_be_visible()
+    yield page
+    context.close()
+
+
+@pytest.fixture
 async def dashboard(
     database: AsyncEngine, database_url: str, tmp_path: Path
 ) -> AsyncIterator[Dashboard]:

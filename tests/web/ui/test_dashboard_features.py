@@ -1,25 +1,13 @@
 """Resolve, maintenance windows, channel edits and the two-factor QR code, in a browser."""
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Upwatch
-from tests.web.ui.conftest import Screens, new_page, sign_in
+from tests.web.ui.conftest import Screens
 
 pytestmark = pytest.mark.e2e
 # The target refuses connections: DOWN at the first check, which runs at once.
 DOWN_WITHIN_MS = 25_000
-
-
-@pytest.fixture
-def admin(browser: Browser, shared_upwatch: Upwatch) -> Iterator[Page]:
-    context, page = new_page(browser, shared_upwatch)
-    sign_in(page)
-    expect(page.get_by_role("heading", name="Monitors")).to_be_visible()
-    yield page
-    context.close()
 
 
 def test_an_incident_is_resolved_by_hand_with_a_note(admin: Page, screens: Screens) -> None:

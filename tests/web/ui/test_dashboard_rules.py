@@ -1,7 +1,6 @@
 """What the dashboard refuses, in a browser: bad input, forged posts, a viewer, wrong codes."""
 
 import re
-from collections.abc import Iterator
 
 import pyotp
 import pytest
@@ -11,15 +10,6 @@ from tests.e2e.conftest import Upwatch
 from tests.web.ui.conftest import Screens, new_page, sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def admin(browser: Browser, shared_upwatch: Upwatch) -> Iterator[Page]:
-    context, page = new_page(browser, shared_upwatch)
-    sign_in(page)
-    expect(page.get_by_role("heading", name="Monitors")).to_be_visible()
-    yield page
-    context.close()
 
 
 def monitor_count(page: Page) -> str:

@@ -12,14 +12,7 @@ from tests.web.ui.dashboard import PASSWORD, Dashboard
 from upwatch.services import accounts, monitors
 from upwatch.services.accounts import Role
 from upwatch.store.tables import ChannelRow, MonitorRow
-from upwatch.web.ui import (
-    channel_pages,
-    incident_pages,
-    maintenance_pages,
-    monitor_pages,
-    settings_pages,
-    signin,
-)
+from upwatch.web.ui import PAGE_MODULES
 
 
 async def test_first_visit_goes_to_setup_then_sign_in(dashboard: Dashboard) -> None:
@@ -56,14 +49,7 @@ async def test_setup_refuses_mismatched_passwords_and_stores_nobody(dashboard: D
 async def test_every_dashboard_post_is_refused_without_its_csrf_token(editor: Dashboard) -> None:
     posts = [
         route.path
-        for module in (
-            signin,
-            settings_pages,
-            monitor_pages,
-            incident_pages,
-            maintenance_pages,
-            channel_pages,
-        )
+        for module in PAGE_MODULES
         for route in module.router.routes
         if isinstance(route, APIRoute) and "POST" in (route.methods or set())
     ]

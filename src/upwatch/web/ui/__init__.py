@@ -20,18 +20,21 @@ from upwatch.web.ui import (
 from upwatch.web.ui.auth import Refused, SignInRequired
 from upwatch.web.ui.templating import STATIC, STATIC_PATH, security_headers, templates
 
+# Every module with dashboard routes, each exposing ``router``.
+PAGE_MODULES = (
+    signin,
+    settings_pages,
+    monitor_pages,
+    incident_pages,
+    maintenance_pages,
+    channel_pages,
+    live,
+)
+
 
 def install(app: FastAPI) -> None:
     """Add the dashboard's routes, static files and error pages to ``app``."""
-    for module in (
-        signin,
-        settings_pages,
-        monitor_pages,
-        incident_pages,
-        maintenance_pages,
-        channel_pages,
-        live,
-    ):
+    for module in PAGE_MODULES:
         app.include_router(module.router)
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC), name="ui-static")
     app.add_exception_handler(SignInRequired, _to_sign_in)
