@@ -20,6 +20,7 @@ from upwatch.metrics import ITEMS_REJECTED, STORE_WRITE_ERRORS
 from upwatch.store.write_failures import write_failure_is_permanent
 
 T = TypeVar("T")
+U = TypeVar("U")
 Pending = list[tuple[T, asyncio.Future[None]]]
 log = structlog.get_logger(__name__)
 ERROR_TEXT_LIMIT = 500
@@ -116,27 +117,20 @@ class BatchWriter(Generic[T]):
             self._writing = 0
 
     async def _write_isolating_rejects(self, batch: Pending[T]) -> None:
-        parts = [batch]
-        while parts:
-            part = parts.pop()
+        async def settle(part: Pending[T]) -> BaseException | None:
             refusal = await self._write_until_settled(part)
-            if refusal is None or len(part) == 1:
-                self._writing -= len(part)
             if refusal is None:
+                self._writing -= len(part)
                 for _, future in part:
                     if not future.done():
                         future.set_result(None)
-            elif len(part) == 1:
-                self._reject(*part[0], refusal)
-            else:
-                log.warning(
-                    "bulk write refused; splitting it to find the bad items",
-                    writer=self._name,
-                    items=len(part),
-                    error=_error_text(refusal),
-                )
-                middle = len(part) // 2
-                parts += [part[middle:], part[:middle]]  # the first half is written first
+            return refusal
+
+        def reject(entry: tuple[T, asyncio.Future[None]], refusal: BaseException) -> None:
+            self._writing -= 1
+            self._reject(*entry, refusal)
+
+        await write_isolating_refusals(batch, settle, reject, writer=self._name)
 
     async def _write_until_settled(self, part: Pending[T]) -> BaseException | None:
         """Write ``part``, retrying transient failures; the permanent failure, if any."""
@@ -161,19 +155,53 @@ class BatchWriter(Generic[T]):
             return None
 
     def _reject(self, item: T, future: asyncio.Future[None], refusal: BaseException) -> None:
-        ITEMS_REJECTED.labels(self._name).inc()
-        log.error(
-            "item refused by the store; dropped",
-            writer=self._name,
-            item=dict(self._describe(item)),
-            error=_error_text(refusal),
-            # A bug's traceback helps; a database error's would repeat the row's values.
-            exc_info=None if isinstance(refusal, StatementError) else refusal,
-        )
+        log_refused_item(self._name, self._describe(item), refusal)
         if not future.done():
             future.set_exception(ItemRejectedError(f"{self._name}: {_error_text(refusal)}"))
             # Marks it seen for producers that never wait (the result sink); waiters still get it.
             future.exception()
+
+
+async def write_isolating_refusals(
+    items: list[U],
+    settle: Callable[[list[U]], Awaitable[BaseException | None]],
+    reject: Callable[[U, BaseException], None],
+    *,
+    writer: str,
+) -> None:
+    """Write ``items`` in parts: ``settle`` writes a part (retrying what may pass later) and
+    returns the store's permanent refusal of it, if any. A refused part is split in halves until
+    each refused item is alone and handed to ``reject``; the others are written, in order."""
+    parts = [items]
+    while parts:
+        part = parts.pop()
+        refusal = await settle(part)
+        if refusal is None:
+            continue
+        if len(part) == 1:
+            reject(part[0], refusal)
+            continue
+        log.warning(
+            "bulk write refused; splitting it to find the bad items",
+            writer=writer,
+            items=len(part),
+            error=_error_text(refusal),
+        )
+        middle = len(part) // 2
+        parts += [part[middle:], part[:middle]]  # the first half is written first
+
+
+def log_refused_item(writer: str, item: Mapping[str, object], refusal: BaseException) -> None:
+    """Count and log an item the store refused for good and that is dropped."""
+    ITEMS_REJECTED.labels(writer).inc()
+    log.error(
+        "item refused by the store; dropped",
+        writer=writer,
+        item=dict(item),
+        error=_error_text(refusal),
+        # A bug's traceback helps; a database error's would repeat the row's values.
+        exc_info=None if isinstance(refusal, StatementError) else refusal,
+    )
 
 
 def _error_text(exc: BaseException) -> str:

@@ -6,7 +6,7 @@ runs), so each task runs its batch on this process's own loop, made once, not pe
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -14,7 +14,9 @@ import structlog
 from sqlalchemy.exc import SQLAlchemyError
 
 from upwatch.domain.results import CheckResult
+from upwatch.engine.batching import log_refused_item, write_isolating_refusals
 from upwatch.engine.embedded import report_events
+from upwatch.engine.item_labels import ping_label, result_label
 from upwatch.engine.jobs import CheckJob
 from upwatch.engine.messages import SpecMemo
 from upwatch.engine.notify import delivery_loop_for
@@ -28,6 +30,7 @@ from upwatch.services.results import record_results
 from upwatch.services.transitions import MonitorEvent
 from upwatch.settings import Settings
 from upwatch.store.database import create_engine, session_factory
+from upwatch.store.write_failures import write_failure_is_permanent
 
 T = TypeVar("T")
 log = structlog.get_logger(__name__)
@@ -105,30 +108,61 @@ class WorkerRuntime:
         if not results:
             return
 
-        async def write() -> Sequence[MonitorEvent]:
+        async def write(part: list[CheckResult]) -> Sequence[MonitorEvent]:
             async with self._sessions.begin() as session:
-                return await record_results(session=session, results=results, flap=self._flap)
+                return await record_results(session=session, results=part, flap=self._flap)
 
-        await report_events(await self._store(write))
+        await report_events(await self._store(results, write, "results", result_label))
         RESULTS_WRITTEN.inc(len(results))
 
     async def record_pings(self, pings: list[Ping]) -> None:
-        async def write() -> Sequence[MonitorEvent]:
+        async def write(part: list[Ping]) -> Sequence[MonitorEvent]:
             async with self._sessions.begin() as session:
-                return await record_pings(session=session, pings=pings, flap=self._flap)
+                return await record_pings(session=session, pings=part, flap=self._flap)
 
-        await report_events(await self._store(write))
+        await report_events(await self._store(pings, write, "pings", ping_label))
 
     async def send_notifications(self, deliveries: list[DueDelivery]) -> int:
         return await self._deliveries.deliver(deliveries)
 
-    async def _store(self, write: Callable[[], Awaitable[T]]) -> T:
-        """Retry a write briefly, then hand the message back to the broker for a later try."""
+    async def _store(
+        self,
+        items: list[T],
+        write: Callable[[list[T]], Awaitable[Sequence[MonitorEvent]]],
+        writer: str,
+        describe: Callable[[T], Mapping[str, object]],
+    ) -> list[MonitorEvent]:
+        """Write ``items``; an item the database refuses for good is logged and dropped, the
+        others are written (retrying an item would only send the message to the dead letters,
+        with every good item of it). A write that keeps failing hands the message back to the
+        broker."""
+        events: list[MonitorEvent] = []
+
+        async def settle(part: list[T]) -> BaseException | None:
+            try:
+                events.extend(await self._retrying(lambda: write(part)))
+            except Exception as exc:
+                if write_failure_is_permanent(exc):
+                    return exc
+                raise
+            return None
+
+        def reject(item: T, refusal: BaseException) -> None:
+            log_refused_item(writer, describe(item), refusal)
+
+        await write_isolating_refusals(items, settle, reject, writer=writer)
+        return events
+
+    async def _retrying(self, write: Callable[[], Awaitable[T]]) -> T:
+        """Retry a write briefly, then hand the message back to the broker for a later try.
+        A permanent refusal is raised at once."""
         delay = 0.5
         for attempt in range(1, STORE_ATTEMPTS + 1):
             try:
                 return await write()
             except (SQLAlchemyError, OSError) as exc:
+                if write_failure_is_permanent(exc):
+                    raise
                 if attempt == STORE_ATTEMPTS:
                     raise StoreUnavailableError(f"database write failed: {exc}") from exc
                 log.warning("database write failed; retrying", attempt=attempt, error=str(exc))
