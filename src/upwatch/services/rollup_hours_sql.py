@@ -134,7 +134,7 @@ _SOME = text(
 ).bindparams(bindparam("monitor_ids", type_=ARRAY(Integer)))
 
 
-async def roll_hours(
+async def upsert_hours_in_one_statement(
     session: AsyncSession,
     *,
     since: datetime,

@@ -223,7 +223,7 @@ async def roll_hours(
     """(Re)compute the hourly rows of the hours in ``[since, until)`` for ``monitor_ids``
     (``None``: all monitors): one statement on PostgreSQL, an hour at a time elsewhere."""
     if dialect_of(session) == "postgresql":
-        return await rollup_hours_sql.roll_hours(
+        return await rollup_hours_sql.upsert_hours_in_one_statement(
             session, since=since, until=until, monitor_ids=monitor_ids, now=now
         )
     rows = 0
