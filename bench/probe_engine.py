@@ -108,7 +108,9 @@ def run_benchmark(options: Options) -> Section:
         "1,000 jobs of one monitor spec, max in flight = the default "
         "`UPWATCH_MAX_IN_FLIGHT_PROBES`; "
         "the Runner calls the probe from the registry exactly as the engine does (HTTP: the "
-        "probes' HTTP/1.1 client on httptools, a new connection per check, `Connection: close`).",
+        "probes' HTTP/1.1 client on libcurl (pycurl), its transfers driven by one thread per event "
+        "loop, a new connection per check, `Connection: close`). Process CPU includes that "
+        "thread's.",
         "wrk: 1 thread, 64 connections, `Connection: close`, on the same core as the client.",
         "The HTTP target is 0.5 times the wrk ceiling measured in this run. Other helpers and test "
         "runs were using the machine's CPUs at the same time, so absolute rates vary; CPU per "

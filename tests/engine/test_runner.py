@@ -2,6 +2,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 
 from tests.conftest import Clock
 from tests.factories import http_spec
@@ -121,3 +122,32 @@ async def test_run_each_lets_no_slow_check_hold_back_the_others(
     assert delivered == [99]
     await runner.drain()
     assert delivered == [99, 0]
+
+
+async def test_the_in_flight_gauge_follows_the_probes_within_a_sweep(
+    probe: ScriptedProbe, clock: Clock
+) -> None:
+    def in_flight() -> float:
+        return REGISTRY.get_sample_value("upwatch_in_flight_probes") or 0.0
+
+    before = in_flight()
+    probe.sleep = 0.8
+    runner = Runner(context=ProbeContext(), max_in_flight=5, clock=clock)
+    batch = asyncio.create_task(runner.run_batch(_jobs(clock, 3)))
+    await asyncio.sleep(runner_module.OVERRUN_SWEEP_SECONDS * 2)
+    assert in_flight() - before == 3
+    await batch
+    await asyncio.sleep(runner_module.OVERRUN_SWEEP_SECONDS * 2)
+    assert in_flight() == before
+
+
+async def test_cancelling_a_batch_is_not_taken_for_an_overrun(
+    probe: ScriptedProbe, clock: Clock
+) -> None:
+    probe.sleep = 5
+    runner = Runner(context=ProbeContext(), max_in_flight=5, clock=clock)
+    batch = asyncio.create_task(runner.run_batch(_jobs(clock, 2)))
+    await asyncio.sleep(0.05)
+    batch.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await batch

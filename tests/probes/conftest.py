@@ -8,6 +8,7 @@ import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import cast
 
 import dns.flags
@@ -143,13 +144,9 @@ class HttpsTarget:
     url: str
     port: int
     ca: trustme.CA
+    ca_file: Path
+    """The test CA's certificate (PEM): the trust store that makes the target trusted."""
     not_after: datetime
-
-    def trust(self) -> ssl.SSLContext:
-        """A verifying context that trusts the test CA."""
-        trust = ssl.create_default_context()
-        self.ca.configure_trust(trust)
-        return trust
 
 
 @pytest.fixture(scope="session")
@@ -157,15 +154,25 @@ def certificate_authority() -> trustme.CA:
     return trustme.CA()
 
 
+@pytest.fixture(scope="session")
+def ca_file(certificate_authority: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("trust") / "ca.pem"
+    certificate_authority.cert_pem.write_to_path(str(path))
+    return path
+
+
 @pytest.fixture
-async def https_target(certificate_authority: trustme.CA) -> AsyncIterator[HttpsTarget]:
+async def https_target(
+    certificate_authority: trustme.CA, ca_file: Path
+) -> AsyncIterator[HttpsTarget]:
     """The same routes over TLS, with a certificate for localhost and 127.0.0.1 from a test CA."""
     not_after = datetime.now(UTC).replace(microsecond=0) + timedelta(days=90)
     certificate = certificate_authority.issue_cert("localhost", "127.0.0.1", not_after=not_after)
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     certificate.configure_cert(server_context)
     runner, port = await _serve(server_context)
-    yield HttpsTarget(f"https://127.0.0.1:{port}", port, certificate_authority, not_after)
+    url = f"https://127.0.0.1:{port}"
+    yield HttpsTarget(url, port, certificate_authority, ca_file, not_after)
     await runner.cleanup()
 
 

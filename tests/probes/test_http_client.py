@@ -1,8 +1,10 @@
-"""The probes' HTTP client against raw local servers: framings, interim replies, broken peers."""
+"""The probes' HTTP client (libcurl) against raw local servers: framings, interim replies,
+broken and slow peers, the requests it sends, and the addresses it may reach."""
 
 import asyncio
 import gzip
 import socket
+from ipaddress import IPv4Network
 from typing import Any
 
 import pytest
@@ -18,13 +20,27 @@ PROBE = HttpProbe()
 GZIPPED = gzip.compress(b"all systems nominal")
 
 
-async def _serve_raw(reply: bytes, host: str = "127.0.0.1") -> tuple[asyncio.Server, str]:
-    """A server that reads the request head, sends ``reply`` verbatim and hangs up."""
+async def _serve_raw(
+    reply: bytes,
+    host: str = "127.0.0.1",
+    *,
+    received: list[bytes] | None = None,
+    then_stall: bool = False,
+) -> tuple[asyncio.Server, str]:
+    """A server that reads the request head (and a declared body), sends ``reply`` verbatim and
+    hangs up, or keeps the connection open without another byte when ``then_stall``."""
 
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.readuntil(b"\r\n\r\n")
+        head = await reader.readuntil(b"\r\n\r\n")
+        for line in head.lower().split(b"\r\n"):
+            if line.startswith(b"content-length:"):
+                head += await reader.readexactly(int(line.partition(b":")[2]))
+        if received is not None:
+            received.append(head)
         writer.write(reply)
         await writer.drain()
+        if then_stall:
+            await asyncio.sleep(30)
         writer.close()
 
     server = await asyncio.start_server(answer, host, 0)
@@ -165,3 +181,137 @@ async def test_remembered_addresses_are_checked_against_each_policy(http_url: st
 
     assert allowed.outcome is Outcome.UP
     assert (refused.outcome, (refused.error or "")[:16]) == (Outcome.DOWN, "target refused: ")
+
+
+async def _request_sent(**fields: Any) -> bytes:
+    received: list[bytes] = []
+    server, url = await _serve_raw(b"HTTP/1.1 204 No Content\r\n\r\n", received=received)
+    async with server, ProbeContext() as context:
+        result = await PROBE.check(http_monitor(url, **fields), context)
+    assert result.outcome is Outcome.UP
+    return received[0]
+
+
+async def test_a_get_says_who_asks_and_that_the_connection_closes() -> None:
+    request = await _request_sent()
+
+    assert request.startswith(b"GET / HTTP/1.1\r\n")
+    assert b"\r\nUser-Agent: Upwatch/" in request
+    assert b"\r\nConnection: close\r\n" in request
+    assert b"\r\nAccept-Encoding: gzip, deflate\r\n" in request
+
+
+@pytest.mark.parametrize(
+    ("fields", "present", "absent"),
+    [
+        (
+            {"method": "POST"},
+            [b"POST / HTTP/1.1", b"Content-Length: 0"],
+            [b"Content-Type", b"Expect"],
+        ),
+        (
+            {"method": "PUT", "body": "state=on"},
+            [b"PUT / HTTP/1.1", b"Content-Type: text/plain; charset=utf-8", b"\r\n\r\nstate=on"],
+            [b"Expect"],
+        ),
+        (
+            {"method": "DELETE", "headers": {"X-Empty": "", "Accept": "text/plain"}},
+            [b"DELETE / HTTP/1.1", b"\r\nX-Empty:", b"Accept: text/plain"],
+            [b"Accept: */*", b"Content-Length"],
+        ),
+    ],
+)
+async def test_the_request_is_the_monitors_method_body_and_headers(
+    fields: dict[str, Any], present: list[bytes], absent: list[bytes]
+) -> None:
+    request = await _request_sent(**fields)
+
+    assert [part for part in present if part not in request] == []
+    assert [part for part in absent if part in request] == []
+
+
+async def test_proxies_from_the_environment_are_not_used(
+    monkeypatch: pytest.MonkeyPatch, closed_port: int
+) -> None:
+    for name in ("http_proxy", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.setenv(name, f"http://127.0.0.1:{closed_port}")
+
+    request = await _request_sent()
+
+    assert request.startswith(b"GET / HTTP/1.1\r\n")
+
+
+async def test_a_body_not_needed_is_cut_at_the_excerpt() -> None:
+    reply = b"HTTP/1.1 503 Busy\r\nContent-Length: 1000000\r\n\r\n" + b"y" * 1_000_000
+
+    result = await _check_raw(reply)
+
+    assert (result.outcome, result.status_code) == (Outcome.DOWN, 503)
+    assert result.details["body_excerpt"] == "y" * 2048
+
+
+@pytest.mark.parametrize(
+    ("fields", "outcome", "error"),
+    [
+        ({}, Outcome.UP, None),
+        ({"body_contains": ["nominal"]}, Outcome.DOWN, "timed out after 0.3 s"),
+    ],
+)
+async def test_a_body_that_stalls_matters_only_when_it_is_needed(
+    fields: dict[str, Any], outcome: Outcome, error: str | None
+) -> None:
+    reply = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nall systems"
+    server, url = await _serve_raw(reply, then_stall=True)
+
+    async with server, ProbeContext() as context:
+        result = await PROBE.check(http_monitor(url, timeout=0.3, **fields), context)
+
+    assert (result.outcome, result.error) == (outcome, error)
+
+
+async def test_a_silent_server_times_out_with_the_phases_it_reached() -> None:
+    server, url = await _serve_raw(b"", then_stall=True)
+
+    async with server, ProbeContext() as context:
+        result = await PROBE.check(http_monitor(url, timeout=0.3), context)
+
+    assert (result.outcome, result.error) == (Outcome.DOWN, "timed out after 0.3 s")
+    assert set(result.details["timings"]) == {"connect_ms"}
+
+
+async def test_a_cancelled_check_leaves_the_driver_working(http_url: str) -> None:
+    async with ProbeContext() as context:
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.1):
+                await PROBE.check(http_monitor(f"{http_url}/slow?ms=2000"), context)
+        result = await PROBE.check(http_monitor(f"{http_url}/text"), context)
+
+    assert result.outcome is Outcome.UP
+
+
+async def test_checks_in_flight_together_each_get_their_own_answer(http_url: str) -> None:
+    codes = [200, 201, 404, 500, 503] * 20
+
+    async with ProbeContext() as context:
+        results = await asyncio.gather(
+            *(PROBE.check(http_monitor(f"{http_url}/status/{code}"), context) for code in codes)
+        )
+
+    assert [result.status_code for result in results] == codes
+
+
+async def test_a_redirect_to_a_name_of_a_refused_address_is_refused() -> None:
+    only_this_address = TargetPolicy(
+        allow_private=False, allowed_networks=(IPv4Network("127.0.0.2/32"),)
+    )
+    with socket.socket() as spare:
+        spare.bind(("127.0.0.1", 0))
+        port = spare.getsockname()[1]
+    reply = f"HTTP/1.1 302 Found\r\nLocation: http://localhost:{port}/\r\n\r\n".encode()
+    server, url = await _serve_raw(reply, host="127.0.0.2")
+
+    async with server, ProbeContext(policy=only_this_address) as context:
+        result = await PROBE.check(http_monitor(url), context)
+
+    assert result.outcome is Outcome.DOWN
+    assert (result.error or "").startswith("target refused: 127.0.0.1 ")

@@ -1,4 +1,4 @@
-"""The timing breakdown of a request from the moments the HTTP client marked."""
+"""The timing breakdown of a request from the phases the HTTP client recorded."""
 
 import pytest
 
@@ -6,31 +6,29 @@ from upwatch.probes.http_timer import RequestTimer
 
 
 @pytest.mark.parametrize(
-    ("marks", "timings"),
+    ("dns", "connect", "ttfb", "timings"),
     [
-        (
-            {
-                "start": 10.0,
-                "dns_start": 10.001,
-                "dns_end": 10.004,
-                "connect_start": 10.0005,
-                "connect_end": 10.0105,
-                "headers_sent": 10.011,
-                "response": 10.031,
-            },
-            {"dns_ms": 3.0, "connect_ms": 7.0, "ttfb_ms": 20.0},
-        ),
-        (
-            {"start": 1.0, "connect_start": 1.0, "connect_end": 1.002, "headers_sent": 1.002},
-            {"connect_ms": 2.0},
-        ),
-        ({}, {}),
+        (0.003, 0.007, 0.02, {"dns_ms": 3.0, "connect_ms": 7.0, "ttfb_ms": 20.0}),
+        (None, 0.002, None, {"connect_ms": 2.0}),
+        (None, None, None, {}),
     ],
 )
-def test_the_breakdown_splits_dns_from_connecting(
-    marks: dict[str, float], timings: dict[str, float]
+def test_the_breakdown_reports_the_phases_that_happened(
+    dns: float | None, connect: float | None, ttfb: float | None, timings: dict[str, float]
 ) -> None:
     timer = RequestTimer()
-    timer.marks.update(marks)
+    if dns is not None:
+        timer.resolved(dns)
+    timer.transferred(connect=connect, ttfb=ttfb)
 
     assert timer.breakdown() == timings
+
+
+def test_a_new_request_starts_afresh() -> None:
+    timer = RequestTimer()
+    timer.resolved(0.001)
+    timer.transferred(connect=0.002, ttfb=0.003)
+
+    timer.start()
+
+    assert timer.breakdown() == {}

@@ -28,7 +28,7 @@ async def test_https_reports_the_certificate_when_verified_or_not(
 ) -> None:
     spec = http_monitor(f"{https_target.url}/redirect?to=/text", verify_tls=trusted)
     now = https_target.not_after - timedelta(days=60, hours=1)
-    trust = https_target.trust() if trusted else None
+    trust = https_target.ca_file if trusted else None
 
     async with ProbeContext(tls_trust=trust, now=lambda: now) as context:
         result = await PROBE.check(spec, context)

@@ -49,7 +49,7 @@ async def test_verification_of_chain_and_name(
 ) -> None:
     spec = tls_monitor(host, https_target.port, **fields)
 
-    async with ProbeContext(tls_trust=https_target.trust() if trusted else None) as context:
+    async with ProbeContext(tls_trust=https_target.ca_file if trusted else None) as context:
         result = await PROBE.check(spec, context)
 
     assert (result.outcome, result.error) == (outcome, error)
@@ -58,7 +58,7 @@ async def test_verification_of_chain_and_name(
 async def test_a_success_describes_the_certificate(https_target: HttpsTarget) -> None:
     now = https_target.not_after - timedelta(days=45, minutes=5)
 
-    async with ProbeContext(tls_trust=https_target.trust(), now=lambda: now) as context:
+    async with ProbeContext(tls_trust=https_target.ca_file, now=lambda: now) as context:
         result = await PROBE.check(tls_monitor("127.0.0.1", https_target.port), context)
 
     assert result.outcome is Outcome.UP

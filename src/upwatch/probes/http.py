@@ -1,11 +1,8 @@
 """HTTP probe: one request (and its redirects, each hop checked), judged by the assertions."""
 
-import asyncio
 import time
 from base64 import b64encode
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from yarl import URL
 
@@ -17,10 +14,10 @@ from upwatch.errors import TargetRefusedError
 from upwatch.probes.base import ProbeContext
 from upwatch.probes.guard import refused
 from upwatch.probes.http_body import EXCERPT_LIMIT, encoded_excerpt, excerpt, text_of
-from upwatch.probes.http_client import HttpRequest, HttpRequestError, send
-from upwatch.probes.http_client import HttpResponse as Response
+from upwatch.probes.http_client import HttpRequest, send
+from upwatch.probes.http_response import HttpRequestError
+from upwatch.probes.http_response import HttpResponse as Response
 from upwatch.probes.http_timer import RequestTimer
-from upwatch.probes.tls import unverified_tls_context
 from upwatch.probes.tls_certificates import certificate_expiry
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -32,11 +29,19 @@ class _UnfollowableRedirectError(Exception):
     """A redirect the probe will not follow; its message is the check's error."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Hop:
-    method: str
-    url: URL
-    body: str | None
+class _Plan(NamedTuple):
+    """What every check of one monitor starts with, worked out once per monitor."""
+
+    origin: URL
+    origin_text: str
+    first: HttpRequest
+    reads_body: bool
+    body_limit: int
+
+
+# Monitors are immutable and checked every interval: their plans are kept by identity.
+_PLANS_KEPT = 16_384
+_plans: dict[int, tuple[HttpMonitor, _Plan]] = {}
 
 
 class HttpProbe:
@@ -47,8 +52,7 @@ class HttpProbe:
             raise TypeError(f"the http probe cannot check a {spec.kind} monitor")
         timer = RequestTimer()
         try:
-            async with asyncio.timeout(spec.timeout):
-                return await _fetch(spec, context, timer)
+            return await _fetch(spec, _plan(spec), context, timer)
         except TimeoutError:
             return ProbeResult(
                 outcome=Outcome.DOWN,
@@ -65,90 +69,106 @@ class HttpProbe:
             )
 
 
-async def _fetch(spec: HttpMonitor, context: ProbeContext, timer: RequestTimer) -> ProbeResult:
-    origin = _parsed(str(spec.url))
-    hop = _Hop(spec.method, origin, spec.body)
-    visited = {(hop.method, hop.url)}
-    tls = context.verifying_tls_context() if spec.verify_tls else unverified_tls_context()
+def _plan(spec: HttpMonitor) -> _Plan:
+    kept = _plans.get(id(spec))
+    if kept is not None and kept[0] is spec:
+        return kept[1]
+    origin = URL(str(spec.url))
     reads_body = needs_body(spec)
-    started = time.perf_counter()
+    first = HttpRequest(
+        spec.method, origin, _headers(spec, same_origin=True), spec.body, spec.verify_tls
+    )
+    limit = BODY_LIMIT if reads_body else EXCERPT_LIMIT
+    plan = _Plan(origin, str(origin), first, reads_body, limit)
+    if len(_plans) >= _PLANS_KEPT:
+        _plans.clear()
+    # The monitor is kept with its plan, so its id cannot be reused while the entry lives.
+    _plans[id(spec)] = (spec, plan)
+    return plan
+
+
+async def _fetch(
+    spec: HttpMonitor, plan: _Plan, context: ProbeContext, timer: RequestTimer
+) -> ProbeResult:
+    # libcurl bounds each request by what is left of the check's time: the probe honours its
+    # timeout without a timer of the event loop's.
+    deadline = time.monotonic() + spec.timeout
+    request = plan.first
+    visited: set[tuple[str, URL]] | None = None
+    earlier_hops = 0.0
     for redirects in range(spec.max_redirects + 1):
-        request = HttpRequest(
-            hop.method,
-            hop.url,
-            _headers(spec, same_origin=redirects == 0 or hop.url.origin() == origin.origin()),
-            hop.body,
-            tls,
-        )
         response = await send(
             request,
-            policy=context.policy,
+            context=context,
             timer=timer,
-            body_limit=BODY_LIMIT if reads_body else EXCERPT_LIMIT,
-            decompress=reads_body,
+            body_limit=plan.body_limit,
+            decompress=plan.reads_body,
+            deadline=deadline,
         )
-        try:
-            location = response.headers.get("Location")
-            if not (spec.follow_redirects and response.status in REDIRECT_STATUSES and location):
-                latency_ms = (time.perf_counter() - started) * 1000
-                return await _judge(spec, context, response, latency_ms, redirects, timer)
-            hop = _redirected(hop, response.status, response.url, location)
-        finally:
-            response.close()
-        if (hop.method, hop.url) in visited:
-            raise _UnfollowableRedirectError(f"redirect loop: {hop.url} was already visited")
-        visited.add((hop.method, hop.url))
+        location = (
+            response.headers.get("Location")
+            if spec.follow_redirects and response.status in REDIRECT_STATUSES
+            else None
+        )
+        if not location:
+            latency_ms = (earlier_hops + response.waited) * 1000
+            final_url = str(response.url) if redirects else plan.origin_text
+            return _judge(spec, context, response, final_url, latency_ms, redirects, timer)
+        earlier_hops += response.duration
+        if visited is None:
+            visited = {(request.method, request.url)}
+        request = _redirected(spec, plan.origin, request, response.status, location)
+        if (request.method, request.url) in visited:
+            raise _UnfollowableRedirectError(f"redirect loop: {request.url} was already visited")
+        visited.add((request.method, request.url))
     raise _UnfollowableRedirectError(f"too many redirects: more than {spec.max_redirects}")
 
 
-@lru_cache(maxsize=16_384)
-def _parsed(url: str) -> URL:
-    # Monitors check the same URLs every interval; yarl's URLs are immutable.
-    return URL(url)
-
-
-def _redirected(hop: _Hop, status: int, current: URL, location: str) -> _Hop:
+def _redirected(
+    spec: HttpMonitor, origin: URL, hop: HttpRequest, status: int, location: str
+) -> HttpRequest:
     try:
-        target = current.join(URL(location))
+        target = hop.url.join(URL(location))
     except ValueError as exc:
         message = f"redirect to an invalid URL {location!r}: {exc}"
         raise _UnfollowableRedirectError(message) from exc
     if target.scheme not in ("http", "https") or not target.host:
         raise _UnfollowableRedirectError(f"redirect to a non-HTTP URL {location!r}")
+    headers = _headers(spec, same_origin=target.origin() == origin.origin())
     # What browsers do: 303 turns any method but HEAD into GET, 301/302 turn POST into GET.
     if (status == 303 and hop.method != "HEAD") or (status in (301, 302) and hop.method == "POST"):
-        return _Hop("GET", target, None)
-    return _Hop(hop.method, target, hop.body)
+        return HttpRequest("GET", target, headers, None, spec.verify_tls)
+    return HttpRequest(hop.method, target, headers, hop.body, spec.verify_tls)
 
 
-def _headers(spec: HttpMonitor, *, same_origin: bool) -> dict[str, str]:
+def _headers(spec: HttpMonitor, *, same_origin: bool) -> tuple[tuple[str, str], ...]:
     """The monitor's headers; credentials go only to the monitor's own origin."""
     if not same_origin:
-        return {k: v for k, v in spec.headers.items() if k.lower() != "authorization"}
+        return tuple((k, v) for k, v in spec.headers.items() if k.lower() != "authorization")
     headers = dict(spec.headers)
     if isinstance(spec.auth, BasicAuth):
         pair = f"{spec.auth.username}:{spec.auth.password}".encode()
         headers["Authorization"] = f"Basic {b64encode(pair).decode()}"
     elif spec.auth is not None:
         headers["Authorization"] = f"Bearer {spec.auth.token}"
-    return headers
+    return tuple(headers.items())
 
 
-async def _judge(
+def _judge(
     spec: HttpMonitor,
     context: ProbeContext,
     response: Response,
+    final_url: str,
     latency_ms: float,
     redirects: int,
     timer: RequestTimer,
 ) -> ProbeResult:
     """Latency is to the final response's headers, so it does not depend on reading the body."""
-    details: dict[str, Any] = {"final_url": str(response.url), "redirects": redirects}
+    details: dict[str, Any] = {"final_url": final_url, "redirects": redirects}
     body = ""
     if needs_body(spec):
-        raw, truncated = await response.read()
-        body = text_of(raw, response.charset)
-        if truncated:
+        body = text_of(response.body(), response.charset)
+        if response.truncated:
             details["body_truncated_at"] = BODY_LIMIT
     verdict = evaluate(
         spec,
@@ -165,7 +185,7 @@ async def _judge(
         if _SEVERITY[tls_outcome] > _SEVERITY[outcome]:
             outcome, error = tls_outcome, tls_error
     if outcome is Outcome.DOWN:
-        details["body_excerpt"] = excerpt(body) if needs_body(spec) else await _excerpt(response)
+        details["body_excerpt"] = excerpt(body) if needs_body(spec) else _excerpt(response)
     details["timings"] = timer.breakdown()
     return ProbeResult(
         outcome=outcome,
@@ -199,11 +219,11 @@ def _grade_certificate(
     return expiry.outcome, expiry.error
 
 
-async def _excerpt(response: Response) -> str:
+def _excerpt(response: Response) -> str:
     """The start of a body that was not read for the assertions, for the incident's cause."""
     try:
-        raw, _ = await response.read()
-    except HttpRequestError:
+        raw = response.body()
+    except (HttpRequestError, TimeoutError):
         return ""
     encoding = response.headers.get("Content-Encoding")
     return encoded_excerpt(raw, content_encoding=encoding, charset=response.charset)

@@ -1,40 +1,32 @@
-"""The moments of one HTTP request, and the per-phase timings a check reports from them."""
-
-import time
+"""The phases of one HTTP request, and the per-phase timings a check reports from them."""
 
 
 class RequestTimer:
-    """Moments of one request; a new request (a redirect's next hop) starts afresh."""
+    """Seconds spent per phase of one request; a new request (a redirect's next hop) starts
+    afresh. The name lookup is Upwatch's own; libcurl times connecting and waiting."""
 
-    __slots__ = ("marks",)
+    __slots__ = ("connect", "dns", "ttfb")
 
     def __init__(self) -> None:
-        self.marks: dict[str, float] = {}
+        self.start()
 
     def start(self) -> None:
-        self.marks.clear()
-        self.marks["start"] = time.perf_counter()
+        self.dns: float | None = None
+        self.connect: float | None = None
+        self.ttfb: float | None = None
 
-    def mark(self, name: str) -> None:
-        self.marks[name] = time.perf_counter()
+    def resolved(self, seconds: float) -> None:
+        self.dns = seconds
+
+    def transferred(self, *, connect: float | None, ttfb: float | None) -> None:
+        self.connect = connect
+        self.ttfb = ttfb
 
     def breakdown(self) -> dict[str, float]:
         """Milliseconds spent resolving, connecting (TLS handshake included), waiting."""
-        marks = self.marks
         timings: dict[str, float] = {}
-        dns = _span(marks, "dns_start", "dns_end")
-        if dns is not None:
-            timings["dns_ms"] = dns
-        connect = _span(marks, "connect_start", "connect_end")
-        if connect is not None:
-            timings["connect_ms"] = round(connect - (dns or 0.0), 3)
-        ttfb = _span(marks, "headers_sent", "response")
-        if ttfb is not None:
-            timings["ttfb_ms"] = ttfb
+        phases = (("dns_ms", self.dns), ("connect_ms", self.connect), ("ttfb_ms", self.ttfb))
+        for name, seconds in phases:
+            if seconds is not None:
+                timings[name] = round(seconds * 1000, 3)
         return timings
-
-
-def _span(marks: dict[str, float], start: str, end: str) -> float | None:
-    if start in marks and end in marks:
-        return round((marks[end] - marks[start]) * 1000, 3)
-    return None
