@@ -1,7 +1,9 @@
 """Accepted HTTP status codes written as "200", "200-299" or "2xx"."""
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 _RANGE = re.compile(r"^(?:(?P<class>[1-5])xx|(?P<low>\d{3})(?:-(?P<high>\d{3}))?)$", re.IGNORECASE)
 
@@ -15,7 +17,13 @@ class StatusCodeRange:
         return isinstance(code, int) and self.low <= code <= self.high
 
 
-def parse_status_ranges(specs: list[str]) -> tuple[StatusCodeRange, ...]:
+def parse_status_ranges(specs: Sequence[str]) -> tuple[StatusCodeRange, ...]:
+    return _parsed(tuple(specs))
+
+
+@lru_cache(maxsize=4096)
+def _parsed(specs: tuple[str, ...]) -> tuple[StatusCodeRange, ...]:
+    # Every HTTP check asks for its monitor's ranges: parse each distinct list once.
     ranges = []
     for spec in specs:
         match = _RANGE.match(spec.strip())
