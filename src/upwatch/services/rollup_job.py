@@ -138,8 +138,9 @@ async def _reroll_late(session: AsyncSession, state: RollupStateRow, now: dateti
             whole = len(monitor_ids) > WHOLE_HOUR_MONITORS
             await roll_day(session, day, None if whole else sorted(monitor_ids))
     if touched:
+        # Only when rows changed: status pages read their rolled-up days again when it moves.
         log.info("re-rolled hours with late results", hours=len(touched))
-    state.updated_at = now
+        state.updated_at = now
     return len(touched)
 
 

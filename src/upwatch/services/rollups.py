@@ -76,10 +76,12 @@ class Segment:
 @dataclass(frozen=True, slots=True)
 class Progress:
     """How far the rollup job got: hours before ``hours_through`` and days before
-    ``days_through`` have rollup rows (``None``: the job has not run yet)."""
+    ``days_through`` have rollup rows (``None``: the job has not run yet). ``updated_at`` moves
+    whenever the job writes rows, so rows read after it are current while it stays put."""
 
     hours_through: datetime | None
     days_through: date | None
+    updated_at: datetime | None = None
 
 
 def floor_hour(at: datetime) -> datetime:
@@ -139,7 +141,7 @@ async def progress_of(session: AsyncSession) -> Progress:
     state = await session.get(RollupStateRow, STATE_ID)
     if state is None:
         return Progress(None, None)
-    return Progress(state.hours_through, state.days_through)
+    return Progress(state.hours_through, state.days_through, state.updated_at)
 
 
 async def tallies(
@@ -222,46 +224,95 @@ async def daily_uptime(
     """One entry per UTC day from ``since`` to ``until`` (both included) for each monitor,
     oldest first; days without checks have ``uptime_percent=None``. ``now`` (default: the
     wall clock) bounds the downtime of incidents still open in days not rolled up yet."""
-    days = [since + timedelta(days=n) for n in range((until - since).days + 1)]
-    by_day: dict[date, dict[int, DayUptime]] = {day: {} for day in days}
+    days = days_from(since, until + DAY)
     if not days:
         return {m: [] for m in monitor_ids}
     progress = await progress_of(session)
-    rolled_until = min(until + DAY, progress.days_through) if progress.days_through else since
-    if rolled_until > since:
-        # Counts only, straight into the answer: a status page reads 90 days of 100 monitors,
-        # and a latency sketch decoded per row would cost more than the whole query.
-        # Core columns, not ORM ones: the rows skip the ORM's per-row loading.
-        daily = DailyRollupRow.__table__.c
-        rows = await session.execute(
-            select(
-                daily.monitor_id,
-                daily.day,
-                daily.checks,
-                daily.failures,
-                daily.degraded,
-                daily.maintenance,
-                daily.downtime_seconds,
-            ).where(daily.monitor_id.in_(monitor_ids), daily.day >= since, daily.day < rolled_until)
-        )
-        for monitor_id, day, checks, failures, degraded, maintenance, downtime in rows:
-            by_day[day][monitor_id] = DayUptime(
-                day, checks, failures, degraded, maintenance, downtime, uptime_of(checks, failures)
-            )
-    for day in days:
-        if day >= rolled_until:
-            raw = await tallies(
-                session=session,
-                monitor_ids=monitor_ids,
-                since=start_of(day),
-                until=start_of(day) + DAY,
-                with_sketch=False,
-                progress=progress,
-                downtime_until=now or datetime.now(UTC),
-            )
-            by_day[day] = {m: _day_uptime(day, tally) for m, tally in raw.items()}
-    nothing = {day: _day_uptime(day, Tally()) for day in days}
+    first_live = rolled_days_until(since, until, progress)
+    by_day = await rolled_days(
+        session=session, monitor_ids=monitor_ids, since=since, until=first_live
+    )
+    by_day |= await live_days(
+        session=session,
+        monitor_ids=monitor_ids,
+        days=[day for day in days if day >= first_live],
+        progress=progress,
+        now=now or datetime.now(UTC),
+    )
+    nothing = {day: no_checks(day) for day in days}
     return {m: [by_day[day].get(m) or nothing[day] for day in days] for m in monitor_ids}
+
+
+def days_from(since: date, until: date) -> list[date]:
+    """The days of ``[since, until)``."""
+    return [since + timedelta(days=n) for n in range((until - since).days)]
+
+
+def rolled_days_until(since: date, until: date, progress: Progress) -> date:
+    """The first day of ``[since, until]`` not served by the daily rollups (``until`` + 1 when
+    all of them are)."""
+    if progress.days_through is None:
+        return since
+    return max(since, min(until + DAY, progress.days_through))
+
+
+async def rolled_days(
+    *, session: AsyncSession, monitor_ids: Sequence[int], since: date, until: date
+) -> dict[date, dict[int, DayUptime]]:
+    """The daily rollups of ``[since, until)``, by day and monitor; one query. Days must be
+    before ``rolled_days_until``: later ones have no rows yet."""
+    by_day: dict[date, dict[int, DayUptime]] = {day: {} for day in days_from(since, until)}
+    if not by_day or not monitor_ids:
+        return by_day
+    # Counts only, straight into the answer: a status page reads 90 days of 100 monitors,
+    # and a latency sketch decoded per row would cost more than the whole query.
+    # Core columns, not ORM ones: the rows skip the ORM's per-row loading.
+    daily = DailyRollupRow.__table__.c
+    rows = await session.execute(
+        select(
+            daily.monitor_id,
+            daily.day,
+            daily.checks,
+            daily.failures,
+            daily.degraded,
+            daily.maintenance,
+            daily.downtime_seconds,
+        ).where(daily.monitor_id.in_(monitor_ids), daily.day >= since, daily.day < until)
+    )
+    for monitor_id, day, checks, failures, degraded, maintenance, downtime in rows:
+        by_day[day][monitor_id] = DayUptime(
+            day, checks, failures, degraded, maintenance, downtime, uptime_of(checks, failures)
+        )
+    return by_day
+
+
+async def live_days(
+    *,
+    session: AsyncSession,
+    monitor_ids: Sequence[int],
+    days: Sequence[date],
+    progress: Progress,
+    now: datetime,
+) -> dict[date, dict[int, DayUptime]]:
+    """Days not rolled up into daily rows yet (normally just today), by day and monitor, from
+    hourly rollups and raw results; incidents still open count as down up to ``now``."""
+    by_day = {}
+    for day in days:
+        found = await tallies(
+            session=session,
+            monitor_ids=monitor_ids,
+            since=start_of(day),
+            until=start_of(day) + DAY,
+            with_sketch=False,
+            progress=progress,
+            downtime_until=now,
+        )
+        by_day[day] = {m: _day_uptime(day, tally) for m, tally in found.items()}
+    return by_day
+
+
+def no_checks(day: date) -> DayUptime:
+    return _day_uptime(day, Tally())
 
 
 def _day_uptime(day: date, tally: Tally) -> DayUptime:

@@ -107,8 +107,8 @@ async def public_domains(*, session: AsyncSession) -> dict[str, str]:
 async def layout(*, session: AsyncSession, page_id: int) -> list[PlacedGroup]:
     """The page's groups in order, each with its components and their monitors, in two queries.
 
-    Monitors carry only what pages show (name, status, tags): their JSON configs would cost more
-    to decode than the rest of a page's reads together."""
+    Monitors carry only what pages show (name, status, tags) and their creation time: their
+    JSON configs would cost more to decode than the rest of a page's reads together."""
     groups = (
         await session.scalars(
             select(StatusPageGroupRow)
@@ -121,7 +121,15 @@ async def layout(*, session: AsyncSession, page_id: int) -> list[PlacedGroup]:
         select(StatusPageComponentRow, MonitorRow)
         .join(MonitorRow, MonitorRow.id == StatusPageComponentRow.monitor_id)
         .where(StatusPageComponentRow.group_id.in_(placed))
-        .options(load_only(MonitorRow.id, MonitorRow.name, MonitorRow.status, MonitorRow.tags))
+        .options(
+            load_only(
+                MonitorRow.id,
+                MonitorRow.name,
+                MonitorRow.status,
+                MonitorRow.tags,
+                MonitorRow.created_at,
+            )
+        )
         .order_by(StatusPageComponentRow.group_id, StatusPageComponentRow.position)
     )
     for component, monitor in rows:

@@ -4,17 +4,24 @@ Uptime per day comes from the daily rollups, never from raw results; incidents f
 (monitor, opened_at) index. The same summary feeds the HTML page, its JSON and the static export.
 """
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
-from pydantic import BaseModel
+from pydantic import BaseModel, PrivateAttr
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from upwatch.domain.status import MonitorStatus
 from upwatch.domain.status_pages import PageState, page_state
 from upwatch.services import rollups
-from upwatch.services.rollups import DayUptime
+from upwatch.services.rollup_tally import uptime_of
+from upwatch.services.status_history import (
+    DayBar,
+    FinishedDays,
+    FinishedDaysCache,
+    MonitorKey,
+    Window,
+    bar_of,
+)
 from upwatch.services.status_maintenance import MaintenanceNotice, maintenance_notices
 from upwatch.services.status_pages import PlacedComponent, layout
 from upwatch.store.tables import IncidentRow, StatusPageRow
@@ -24,22 +31,18 @@ HISTORY_DAYS = 30
 HISTORY_LIMIT = 100
 
 
-@dataclass(slots=True)
-class DayBar:
-    """A plain dataclass, not a model: a page builds thousands of them (pydantic still
-    serializes them within the summary)."""
-
-    day: date
-    uptime_percent: float | None
-    downtime_seconds: float
-
-
 class ComponentSummary(BaseModel):
     monitor_id: int
     name: str
     status: MonitorStatus
     uptime_percent: float | None
     days: list[DayBar]
+    _finished: FinishedDays | None = PrivateAttr(default=None)
+
+    @property
+    def finished(self) -> FinishedDays | None:
+        """The leading ``days`` as kept between renders (the same object while unchanged)."""
+        return self._finished
 
 
 class GroupSummary(BaseModel):
@@ -71,14 +74,20 @@ class StatusSummary(BaseModel):
 
 
 async def build_summary(
-    *, session: AsyncSession, page: StatusPageRow, now: datetime
+    *,
+    session: AsyncSession,
+    page: StatusPageRow,
+    now: datetime,
+    finished_days: FinishedDaysCache | None = None,
 ) -> StatusSummary:
+    """``finished_days`` keeps the bars of rolled-up days between calls (default: none kept)."""
     groups = await layout(session=session, page_id=page.id)
     placed = {c.monitor.id: c for group in groups for c in group.components}
-    days = await _day_bars(session, list(placed), now)
+    components = await _components(
+        session, list(placed.values()), now, finished_days or FinishedDaysCache()
+    )
     components_of = [
-        (group.group.name, [_component(c, days[c.monitor.id]) for c in group.components])
-        for group in groups
+        (group.group.name, [components[c.monitor.id] for c in group.components]) for group in groups
     ]
     open_incidents, history = await _incidents(session, placed, now)
     return StatusSummary(
@@ -99,31 +108,55 @@ async def build_summary(
     )
 
 
-async def _day_bars(
-    session: AsyncSession, monitor_ids: list[int], now: datetime
-) -> dict[int, list[DayUptime]]:
-    if not monitor_ids:
+async def _components(
+    session: AsyncSession,
+    placed: list[PlacedComponent],
+    now: datetime,
+    finished_days: FinishedDaysCache,
+) -> dict[int, ComponentSummary]:
+    """Each component with its ``BAR_DAYS`` bars: the rolled-up days as kept, the rest (normally
+    just today) read now."""
+    if not placed:
         return {}
     today = now.date()
-    return await rollups.daily_uptime(
+    since = today - timedelta(days=BAR_DAYS - 1)
+    progress = await rollups.progress_of(session)
+    first_live = rollups.rolled_days_until(since, today, progress)
+    monitor_ids = [c.monitor.id for c in placed]
+    finished = await finished_days.get(
         session=session,
-        monitor_ids=monitor_ids,
-        since=today - timedelta(days=BAR_DAYS - 1),
-        until=today,
-        now=now,
+        monitors=[MonitorKey(c.monitor.id, c.monitor.created_at) for c in placed],
+        window=Window(since, first_live, progress.updated_at),
     )
-
-
-def _component(placed: PlacedComponent, days: list[DayUptime]) -> ComponentSummary:
-    checks = sum(day.checks for day in days)
-    failures = sum(day.failures for day in days)
-    return ComponentSummary(
-        monitor_id=placed.monitor.id,
-        name=placed.name,
-        status=MonitorStatus(placed.monitor.status),
-        uptime_percent=round(100 * (checks - failures) / checks, 4) if checks else None,
-        days=[DayBar(day.day, day.uptime_percent, round(day.downtime_seconds)) for day in days],
+    live_days = rollups.days_from(first_live, today + timedelta(days=1))
+    live = await rollups.live_days(
+        session=session, monitor_ids=monitor_ids, days=live_days, progress=progress, now=now
     )
+    nothing = {day: bar_of(rollups.no_checks(day)) for day in live_days}
+    components = {}
+    for component in placed:
+        monitor_id = component.monitor.id
+        kept = finished[monitor_id]
+        checks, failures = kept.checks, kept.failures
+        bars = list(kept.bars)
+        for day in live_days:
+            found = live[day].get(monitor_id)
+            if found is None:
+                bars.append(nothing[day])
+            else:
+                bars.append(bar_of(found))
+                checks += found.checks
+                failures += found.failures
+        summary = ComponentSummary(
+            monitor_id=monitor_id,
+            name=component.name,
+            status=MonitorStatus(component.monitor.status),
+            uptime_percent=uptime_of(checks, failures),
+            days=bars,
+        )
+        summary._finished = kept
+        components[monitor_id] = summary
+    return components
 
 
 async def _incidents(
@@ -132,31 +165,31 @@ async def _incidents(
     """Open incidents, and the resolved ones opened in the last ``HISTORY_DAYS`` days."""
     if not placed:
         return [], []
-    newest_first = (IncidentRow.opened_at.desc(), IncidentRow.id.desc())
-    open_rows = await session.scalars(
-        select(IncidentRow)
-        .where(IncidentRow.monitor_id.in_(placed), IncidentRow.resolved_at.is_(None))
-        .order_by(*newest_first)
+    # Columns, not ORM rows: the page needs neither the cause (JSON) nor the rest.
+    shown = select(
+        IncidentRow.id, IncidentRow.monitor_id, IncidentRow.opened_at, IncidentRow.resolved_at
+    ).order_by(IncidentRow.opened_at.desc(), IncidentRow.id.desc())
+    open_rows = await session.execute(
+        shown.where(IncidentRow.monitor_id.in_(placed), IncidentRow.resolved_at.is_(None))
     )
-    resolved_rows = await session.scalars(
-        select(IncidentRow)
-        .where(
+    resolved_rows = await session.execute(
+        shown.where(
             IncidentRow.monitor_id.in_(placed),
             IncidentRow.opened_at >= now - timedelta(days=HISTORY_DAYS),
             IncidentRow.resolved_at.is_not(None),
-        )
-        .order_by(*newest_first)
-        .limit(HISTORY_LIMIT)
+        ).limit(HISTORY_LIMIT)
     )
 
-    def summary(row: IncidentRow) -> IncidentSummary:
+    def summary(
+        incident_id: int, monitor_id: int, opened_at: datetime, resolved_at: datetime | None
+    ) -> IncidentSummary:
         return IncidentSummary(
-            id=row.id,
-            monitor_id=row.monitor_id,
-            component=placed[row.monitor_id].name,
-            started_at=row.opened_at,
-            resolved_at=row.resolved_at,
-            duration_seconds=int(((row.resolved_at or now) - row.opened_at).total_seconds()),
+            id=incident_id,
+            monitor_id=monitor_id,
+            component=placed[monitor_id].name,
+            started_at=opened_at,
+            resolved_at=resolved_at,
+            duration_seconds=int(((resolved_at or now) - opened_at).total_seconds()),
         )
 
-    return [summary(r) for r in open_rows], [summary(r) for r in resolved_rows]
+    return [summary(*row) for row in open_rows], [summary(*row) for row in resolved_rows]

@@ -9,7 +9,7 @@ from upwatch.domain.maintenance import parse_window
 from upwatch.domain.state import FlapPolicy
 from upwatch.domain.status import Outcome
 from upwatch.services.maintenance import create_window
-from upwatch.services.results import record_results
+from upwatch.services.results import insert_new_results, record_results
 from upwatch.services.rollup_job import run_rollup
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -156,6 +156,33 @@ async def test_ninety_day_bars_come_from_the_daily_rollups(site: Site) -> None:
     assert parser.bars[-3] == ("21 November 2026: 100% uptime", "bar--up")
     assert parser.bars[-2] == ("22 November 2026: 75.00% uptime", "bar--down")
     assert parser.bars[0] == ("26 August 2026: no data", "bar--none")
+
+
+async def test_bars_of_a_day_rolled_up_again_change_on_the_next_render(site: Site) -> None:
+    """The HTML of rolled-up days is kept between renders, until the rollups change."""
+    sessions = site.sessions
+    yesterday = NOW.replace(hour=0) - timedelta(days=1)
+    web = await monitor_with_history(
+        sessions, name="web", outcomes=[Outcome.UP] * 24, start=yesterday, every=timedelta(hours=1)
+    )
+    await run_rollup(sessions=sessions, now=NOW)
+    await status_page(sessions, NOW, slug="acme", title="Acme", monitors=[web])
+    parser = _Bars()
+    parser.feed((await site.client.get("/status/acme")).text)
+    assert parser.bars[-2] == ("22 November 2026: 100% uptime", "bar--up")
+
+    # Failures from yesterday that a worker stored only now.
+    late = [
+        check_result(web, yesterday + timedelta(hours=n, minutes=30), Outcome.DOWN) for n in (1, 2)
+    ]
+    async with sessions.begin() as session:
+        await insert_new_results(session, late, now=NOW)
+    await run_rollup(sessions=sessions, now=NOW + timedelta(minutes=1))
+    site.cache.pages.clear()
+    parser = _Bars()
+    parser.feed((await site.client.get("/status/acme")).text)
+    assert parser.bars[-2] == ("22 November 2026: 92.30% uptime", "bar--down")
+    assert site.cache.finished_days.reads == 2
 
 
 async def test_maintenance_in_progress_and_coming_are_announced(site: Site) -> None:

@@ -15,6 +15,8 @@ from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, Request, Response
 
+from upwatch.services.status_history import FinishedDaysCache
+
 Value = TypeVar("Value")
 
 
@@ -87,11 +89,14 @@ class TtlCache(Generic[Value]):
 
 
 class PublicCache:
-    """The caches behind status pages, their JSON, custom domains and badges."""
+    """The caches behind status pages, their JSON, custom domains and badges; and, under them,
+    the bars of rolled-up days, which the database says when to read again (so even with
+    ``ttl`` 0)."""
 
     def __init__(self, ttl: float) -> None:
         self.ttl = ttl
         self.pages: TtlCache[Rendered | None] = TtlCache(ttl)
+        self.finished_days = FinishedDaysCache()
         self.domains: TtlCache[dict[str, str]] = TtlCache(ttl, max_entries=1)
         self.badges: TtlCache[Rendered | None] = TtlCache(ttl, max_entries=10_000)
 

@@ -9,7 +9,7 @@ from upwatch.services.status_pages import find_by_slug
 from upwatch.services.status_summary import StatusSummary, build_summary
 from upwatch.web.deps import RuntimeDep
 from upwatch.web.runtime import Runtime
-from upwatch.web.status.cache import PublicCacheDep, Rendered, conditional
+from upwatch.web.status.cache import PublicCache, PublicCacheDep, Rendered, conditional
 from upwatch.web.status.render import (
     STYLESHEET,
     render_html,
@@ -49,7 +49,7 @@ async def status_page_json(
     slug: str, request: Request, runtime: RuntimeDep, cache: PublicCacheDep
 ) -> Response:
     """The page's summary: overall state, components with 90 days of uptime, incidents."""
-    rendered = await cache.pages.get(("json", slug), _renderer(runtime, slug, _as_json))
+    rendered = await cache.pages.get(("json", slug), _renderer(runtime, cache, slug, _as_json))
     if rendered is None:
         return JSONResponse({"error": "status page not found"}, status.HTTP_404_NOT_FOUND)
     return cache.respond(request, rendered)
@@ -60,25 +60,33 @@ async def status_page_json(
 async def status_page(
     slug: str, request: Request, runtime: RuntimeDep, cache: PublicCacheDep
 ) -> Response:
-    rendered = await cache.pages.get(("html", slug), _renderer(runtime, slug, _as_html))
+    rendered = await cache.pages.get(("html", slug), _renderer(runtime, cache, slug, _as_html))
     if rendered is None:
         return HTMLResponse(_NOT_FOUND, status.HTTP_404_NOT_FOUND, headers=PAGE_HEADERS)
     return cache.respond(request, rendered, PAGE_HEADERS)
 
 
-async def load_summary(runtime: Runtime, slug: str) -> StatusSummary | None:
+async def load_summary(runtime: Runtime, cache: PublicCache, slug: str) -> StatusSummary | None:
     async with runtime.sessions() as session:
         page = await find_by_slug(session=session, slug=slug)
         if page is None:
             return None
-        return await build_summary(session=session, page=page, now=runtime.clock())
+        return await build_summary(
+            session=session,
+            page=page,
+            now=runtime.clock(),
+            finished_days=cache.finished_days,
+        )
 
 
 def _renderer(
-    runtime: Runtime, slug: str, encode: Callable[[StatusSummary], Rendered]
+    runtime: Runtime,
+    cache: PublicCache,
+    slug: str,
+    encode: Callable[[StatusSummary], Rendered],
 ) -> Callable[[], Awaitable[Rendered | None]]:
     async def render() -> Rendered | None:
-        summary = await load_summary(runtime, slug)
+        summary = await load_summary(runtime, cache, slug)
         return None if summary is None else encode(summary)
 
     return render

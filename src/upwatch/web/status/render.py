@@ -2,17 +2,20 @@
 
 import hashlib
 import math
+from collections.abc import Sequence
 from datetime import date, datetime
 from functools import cache
 from importlib.resources import files
 from itertools import groupby
+from weakref import WeakKeyDictionary
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from upwatch.domain.status import MonitorStatus
 from upwatch.domain.status_pages import PageState
-from upwatch.services.status_summary import DayBar, IncidentSummary, StatusSummary
+from upwatch.services.status_history import DayBar, FinishedDays
+from upwatch.services.status_summary import ComponentSummary, IncidentSummary, StatusSummary
 
 STYLESHEET = "status.css"
 PAGE_STATE_TEXT = {
@@ -117,7 +120,7 @@ def long_date(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def day_bars(days: list[DayBar]) -> Markup:
+def day_bars(days: Sequence[DayBar]) -> Markup:
     """One component's bars in one pass: a page has thousands of them, and their text is only
     dates and percentages, nothing to escape."""
     return Markup(  # noqa: S704 - built here from dates and numbers only
@@ -128,6 +131,21 @@ def day_bars(days: list[DayBar]) -> Markup:
             for day in days
         )
     )
+
+
+# The bars of rolled-up days, as long as their kept summary lives (see services/status_history).
+_FINISHED_BARS: WeakKeyDictionary[FinishedDays, Markup] = WeakKeyDictionary()
+
+
+def component_bars(component: ComponentSummary) -> Markup:
+    """A component's bars: those of its rolled-up days made once, the rest (today) each time."""
+    finished = component.finished
+    if finished is None:
+        return day_bars(component.days)
+    made = _FINISHED_BARS.get(finished)
+    if made is None:
+        made = _FINISHED_BARS[finished] = day_bars(finished.bars)
+    return made + day_bars(component.days[len(finished.bars) :])
 
 
 def _by_day(incidents: list[IncidentSummary]) -> list[tuple[date, list[IncidentSummary]]]:
@@ -147,7 +165,7 @@ def _environment() -> Environment:
     )
     environment.filters.update(
         percent=percent,
-        day_bars=day_bars,
+        component_bars=component_bars,
         duration=duration,
         timestamp=timestamp,
         clock_time=clock_time,
