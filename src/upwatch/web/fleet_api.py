@@ -5,6 +5,8 @@ come from the environment, as in the parent that checked them, and everything pe
 (token snapshot, broker publisher, database pool) is set up in each one's lifespan.
 """
 
+import gc
+
 from fastapi import FastAPI
 
 from upwatch.logs import configure_logging
@@ -22,4 +24,7 @@ def create_api_app() -> FastAPI:
         file=None,
         file_keep_days=settings.log_file_keep_days,
     )
-    return create_app(settings, role="api")
+    app = create_app(settings, role="api")
+    # As ``upwatch serve`` does: start-up's objects out of the collector's full passes.
+    gc.freeze()
+    return app
