@@ -7,21 +7,13 @@ hear about which events follows the monitor's alert policy (its own settings, th
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from upwatch.domain.notifications import EventKind, IncidentRef, MonitorRef, Notification
-from upwatch.domain.policies import (
-    AlertPolicy,
-    AlertSettings,
-    TagPolicy,
-    effective_policy,
-    opening_event,
-)
-from upwatch.domain.state import Transition
-from upwatch.domain.status import MonitorStatus
+from upwatch.domain.policies import AlertPolicy, AlertSettings, TagPolicy, effective_policy
 from upwatch.store.database import insert_ignoring_conflicts
 from upwatch.store.tables import AlertPolicyRow, DeliveryRow, IncidentRow, MonitorRow
 
@@ -75,156 +67,26 @@ def policy_of(monitor: MonitorRow, policies_by_tag: dict[str, TagPolicy]) -> Ale
     )
 
 
-async def announce_transition(
-    *,
-    session: AsyncSession,
-    monitor: MonitorRow,
-    transition: Transition,
-    flapping: bool,
-    incident: IncidentRow | None,
-    check: dict[str, Any],
-    outbox: Outbox | None = None,
-) -> int:
-    """Queue what a monitor's change means for people; returns how many deliveries.
-
-    While a monitor flaps, its incidents still open and resolve, but only the start of flapping
-    is announced; when flapping ends with the monitor down, its open incident is announced
-    then. A recovery goes to every channel that heard about the incident, and only to those.
-    A monitor turning degraded has no incident; ``check`` (the result behind it) says why.
-    Given an ``outbox``, the deliveries are gathered there for its caller to write.
-    """
-    if _turns_degraded(transition) and not flapping:
-        return await _degraded(session, monitor, transition.at, check, outbox)
-    if transition.opens_incident and incident is not None:
-        if flapping:
-            return await _announce_flapping(session, monitor, transition, incident, outbox)
-        event = opening_event(monitor.kind, incident.cause)
-        return await _to_policy_channels(session, monitor, incident, event, transition.at, outbox)
-    if transition.resolves_incident and incident is not None:
-        if flapping:
-            return await _announce_flapping(session, monitor, transition, incident, outbox)
-        return await _recovery(session, monitor, incident, outbox)
-    if transition.flapping_started:
-        latest = await _latest_incident(session, monitor.id)
-        if latest is not None:
-            return await _announce_flapping(session, monitor, transition, latest, outbox)
-    if transition.flapping_ended:
-        latest = await _latest_incident(session, monitor.id)
-        if latest is None:
-            return 0
-        if latest.resolved_at is None and transition.current is MonitorStatus.DOWN:
-            event = opening_event(monitor.kind, latest.cause)
-            return await _to_policy_channels(session, monitor, latest, event, transition.at, outbox)
-        if latest.resolved_at is not None:
-            return await _recovery(session, monitor, latest, outbox)
-    return 0
-
-
-def _turns_degraded(transition: Transition) -> bool:
-    return transition.current is MonitorStatus.DEGRADED and transition.previous in (
-        MonitorStatus.UP,
-        MonitorStatus.PENDING,
-    )
-
-
-async def _degraded(
-    session: AsyncSession,
-    monitor: MonitorRow,
-    at: datetime,
-    check: dict[str, Any],
-    outbox: Outbox | None,
-) -> int:
-    policy = policy_of(monitor, await tag_policies(session, monitor.tags))
-    if not policy.announces(EventKind.DEGRADED):
-        return 0
-    return await queue_deliveries(
-        session=session,
-        monitor=monitor,
-        incident=None,
-        check=check,
-        event=EventKind.DEGRADED,
-        channel_ids=policy.channels,
-        at=at,
-        key=f"monitor-{monitor.id}-degraded-{at.isoformat()}",
-        outbox=outbox,
-    )
-
-
-async def _announce_flapping(
-    session: AsyncSession,
-    monitor: MonitorRow,
-    transition: Transition,
-    incident: IncidentRow,
-    outbox: Outbox | None,
-) -> int:
-    if not transition.flapping_started:
-        return 0
-    return await _to_policy_channels(
-        session, monitor, incident, EventKind.FLAPPING, transition.at, outbox
-    )
-
-
-async def _to_policy_channels(
-    session: AsyncSession,
-    monitor: MonitorRow,
-    incident: IncidentRow,
-    event: EventKind,
-    at: datetime,
-    outbox: Outbox | None,
-) -> int:
-    policy = policy_of(monitor, await tag_policies(session, monitor.tags))
-    if not policy.announces(event):
-        return 0
-    return await queue_deliveries(
-        session=session,
-        monitor=monitor,
-        incident=incident,
-        event=event,
-        channel_ids=policy.channels,
-        at=at,
-        key=f"incident-{incident.id}-{event.value}",
-        outbox=outbox,
-    )
-
-
-async def _recovery(
-    session: AsyncSession, monitor: MonitorRow, incident: IncidentRow, outbox: Outbox | None
-) -> int:
-    policy = policy_of(monitor, await tag_policies(session, monitor.tags))
-    if not policy.announces(EventKind.UP):
-        return 0
-    told = await announced_channels(session, incident.id)
-    assert incident.resolved_at is not None
-    return await queue_deliveries(
-        session=session,
-        monitor=monitor,
-        incident=incident,
-        event=EventKind.UP,
-        channel_ids=told,
-        at=incident.resolved_at,
-        key=f"incident-{incident.id}-up",
-        outbox=outbox,
-    )
-
-
 async def announced_channels(session: AsyncSession, incident_id: int) -> list[int]:
     """The channels that were told an incident is open (an opening, flapping or escalation)."""
+    return (await announced_channels_of(session, {incident_id})).get(incident_id, [])
+
+
+async def announced_channels_of(
+    session: AsyncSession, incident_ids: set[int]
+) -> dict[int, list[int]]:
+    """``announced_channels`` for many incidents in one query."""
+    if not incident_ids:
+        return {}
     statement = (
-        select(DeliveryRow.channel_id)
-        .where(DeliveryRow.incident_id == incident_id, DeliveryRow.event != EventKind.UP.value)
+        select(DeliveryRow.incident_id, DeliveryRow.channel_id)
+        .where(DeliveryRow.incident_id.in_(incident_ids), DeliveryRow.event != EventKind.UP.value)
         .distinct()
     )
-    return sorted(await session.scalars(statement))
-
-
-async def _latest_incident(session: AsyncSession, monitor_id: int) -> IncidentRow | None:
-    statement = (
-        select(IncidentRow)
-        .where(IncidentRow.monitor_id == monitor_id)
-        .order_by(IncidentRow.opened_at.desc(), IncidentRow.id.desc())
-        .limit(1)
-    )
-    return await session.scalar(statement)
+    told: dict[int, list[int]] = {incident_id: [] for incident_id in incident_ids}
+    for incident_id, channel_id in await session.execute(statement):
+        told[cast(int, incident_id)].append(channel_id)  # never NULL: it was asked for
+    return {incident_id: sorted(channels) for incident_id, channels in told.items()}
 
 
 async def queue_deliveries(
@@ -241,8 +103,37 @@ async def queue_deliveries(
 ) -> int:
     """Put one message per channel in the outbox (or gather them in ``outbox``, for its caller
     to write); a key already there is left alone."""
+    rows = delivery_rows(
+        monitor=monitor,
+        incident=incident,
+        event=event,
+        channel_ids=channel_ids,
+        at=at,
+        key=key,
+        check=check,
+    )
+    if outbox is None:
+        outbox = Outbox()
+        outbox.add(rows)
+        await outbox.write(session)
+    else:
+        outbox.add(rows)
+    return len(rows)
+
+
+def delivery_rows(
+    *,
+    monitor: MonitorRow,
+    incident: IncidentRow | None,
+    event: EventKind,
+    channel_ids: Sequence[int],
+    at: datetime,
+    key: str,
+    check: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """The outbox rows of one event: one message per channel."""
     if not channel_ids:
-        return 0
+        return []
     downtime = None
     if event is EventKind.UP and incident is not None and incident.resolved_at is not None:
         downtime = (incident.resolved_at - incident.opened_at).total_seconds()
@@ -265,7 +156,7 @@ async def queue_deliveries(
         idempotency_key=key,
         check=check or {},
     ).model_dump(mode="json")
-    rows = [
+    return [
         {
             "idempotency_key": f"{key}-channel-{channel_id}",
             "channel_id": channel_id,
@@ -279,13 +170,6 @@ async def queue_deliveries(
         }
         for channel_id in dict.fromkeys(channel_ids)
     ]
-    if outbox is None:
-        outbox = Outbox()
-        outbox.add(rows)
-        await outbox.write(session)
-    else:
-        outbox.add(rows)
-    return len(rows)
 
 
 def _target(monitor: MonitorRow) -> str | None:

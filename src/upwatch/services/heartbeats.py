@@ -52,7 +52,8 @@ async def mark_overdue(
     results = [silencing.adjusted(r, monitors[r.monitor_id]) for r in results]
     inserted = await insert_new_results(session, results)
     # All at once: a thousand heartbeats missing one deadline open their incidents in one
-    # flush and queue their alerts in one statement.
+    # statement and queue their alerts in one. A parent going down earlier in the batch
+    # silences its children (``parent_down`` is asked as each change is applied).
     changes = [
         Change(
             row=monitors[result.monitor_id],
@@ -60,13 +61,14 @@ async def mark_overdue(
             at=result.scheduled_at,
             cause=result.cause_snapshot(),
             retries=0,  # the deadline already includes the grace time
-            parent_down=silencing.parent_down(monitors[result.monitor_id]),
         )
         for result in sorted(results, key=silencing.order)
         if (result.monitor_id, result.scheduled_at) in inserted
         and not _older_than_last_check(monitors[result.monitor_id], result.scheduled_at)
     ]
-    events = await apply_to_monitors(session=session, changes=changes, flap=flap)
+    events = await apply_to_monitors(
+        session=session, changes=changes, flap=flap, parent_down=silencing.parent_down
+    )
     for row in rows:
         missed = row.deadline_at
         if missed is not None:

@@ -16,7 +16,7 @@ from upwatch.domain.state import FlapPolicy
 from upwatch.domain.status import Outcome, PingKind
 from upwatch.services.results import insert_new_results
 from upwatch.services.silencing import Silencing
-from upwatch.services.transitions import MonitorEvent, apply_to_monitor
+from upwatch.services.transitions import Change, MonitorEvent, apply_to_monitors
 from upwatch.store.database import insert_ignoring_conflicts
 from upwatch.store.monitors import lock_monitors, spec_of
 from upwatch.store.tables import MonitorRow, PingRow
@@ -63,7 +63,7 @@ async def record_pings(
 
     A batch costs a fixed number of statements, whatever its size: pings are walked in time
     order in memory first (start times, durations, late deliveries), their check results are
-    inserted in one statement, then the new ones are applied one by one as before.
+    inserted in one statement, then the new ones are applied together (``apply_to_monitors``).
     """
     located = await _locate(session, pings)
     monitors = await lock_monitors(session, {monitor_id for _, monitor_id in located})
@@ -86,24 +86,20 @@ async def record_pings(
     if rows:
         await session.execute(insert_ignoring_conflicts(session, PingRow, key=["intake_id"]), rows)
     inserted = await insert_new_results(session, walk.results)
-    events = []
-    for result in walk.results:
-        if (result.monitor_id, result.scheduled_at) not in inserted:
-            continue
-        monitor = monitors[result.monitor_id]
-        event = await apply_to_monitor(
-            session=session,
-            row=monitor,
+    changes = [
+        Change(
+            row=monitors[result.monitor_id],
             outcome=result.outcome,
             at=result.scheduled_at,
             cause=result.cause_snapshot(),
-            retries=walk.specs[monitor.id].retries,
-            flap=flap,
-            parent_down=silencing.parent_down(monitor),
+            retries=walk.specs[result.monitor_id].retries,
         )
-        if event:
-            events.append(event)
-    return events
+        for result in walk.results
+        if (result.monitor_id, result.scheduled_at) in inserted
+    ]
+    return await apply_to_monitors(
+        session=session, changes=changes, flap=flap, parent_down=silencing.parent_down
+    )
 
 
 class _Walk:

@@ -11,9 +11,9 @@ from upwatch.domain.results import CheckResult
 from upwatch.domain.state import FlapPolicy, apply_outcome
 from upwatch.domain.status import Outcome
 from upwatch.services.silencing import Silencing
-from upwatch.services.transitions import MonitorEvent, apply_to_monitor
+from upwatch.services.transitions import Change, MonitorEvent, apply_to_monitors
 from upwatch.store.database import insert_ignoring_conflicts
-from upwatch.store.monitors import lock_monitor_states, lock_monitors, mark_checked, state_of
+from upwatch.store.monitors import lock_monitor_states, mark_checked, state_of
 from upwatch.store.tables import CheckResultRow, LateResultHourRow, MonitorRow
 
 HOUR = timedelta(hours=1)
@@ -50,30 +50,32 @@ async def record_results(
         silencing.adjusted(r, states[r.monitor_id]) for r in results if r.monitor_id in states
     ]
     inserted = await insert_new_results(session, results, now=now)
-    fresh = [r for r in results if (r.monitor_id, r.scheduled_at) in inserted]
-    eventful = await _settle_quiet(session, sorted(fresh, key=silencing.order), states, flap)
+    fresh: dict[tuple[int, datetime], CheckResult] = {}
+    for result in results:
+        if (key := (result.monitor_id, result.scheduled_at)) in inserted:
+            fresh.setdefault(key, result)  # a key repeated in the batch was stored once
+    eventful = await _settle_quiet(
+        session, sorted(fresh.values(), key=silencing.order), states, flap
+    )
     if not eventful:
         return []
-    # Only results that change their monitor pay for whole rows and the transition work.
-    monitors = await lock_monitors(session, {r.monitor_id for r in eventful})
-    events = []
-    for result in eventful:
-        monitor = monitors[result.monitor_id]
-        if monitor.last_checked_at and result.scheduled_at < monitor.last_checked_at:
-            continue  # an older check finishing late must not overwrite a newer verdict
-        event = await apply_to_monitor(
-            session=session,
-            row=monitor,
+    # Only results that change their monitor pay for the transition work, all at once: a
+    # fleet's first round or a mass outage shares its round trips. ``_settle_quiet`` dropped
+    # the results older than their monitor's last check and kept each monitor's in time
+    # order, so none of these overwrites a newer verdict.
+    changes = [
+        Change(
+            row=states[result.monitor_id],
             outcome=result.outcome,
             at=result.scheduled_at,
             cause=result.cause_snapshot(),
-            retries=0 if down_at_once else monitor.retries,
-            flap=flap,
-            parent_down=silencing.parent_down(monitor),
+            retries=0 if down_at_once else states[result.monitor_id].retries,
         )
-        if event:
-            events.append(event)
-    return events
+        for result in eventful
+    ]
+    return await apply_to_monitors(
+        session=session, changes=changes, flap=flap, parent_down=silencing.parent_down
+    )
 
 
 async def _settle_quiet(

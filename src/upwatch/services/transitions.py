@@ -1,16 +1,18 @@
 """One place where an outcome changes a stored monitor: status, cause and incidents."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from upwatch.domain.state import FlapPolicy, Transition, apply_outcome
 from upwatch.domain.status import Outcome
-from upwatch.services.alerts import Outbox, announce_transition
+from upwatch.services.alerts import Outbox
+from upwatch.services.announcements import Announcement, announce_transitions
 from upwatch.store.monitors import state_of, write_state
 from upwatch.store.tables import IncidentRow, MonitorRow
 
@@ -27,7 +29,7 @@ class MonitorEvent:
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One outcome for one locked monitor row (see ``apply_to_monitor``)."""
+    """One outcome for one locked monitor row (see ``apply_to_monitors``)."""
 
     row: MonitorRow
     outcome: Outcome
@@ -45,33 +47,26 @@ class _Step:
     cause: dict[str, Any]
 
 
-async def apply_to_monitor(
+async def apply_to_monitors(
     *,
     session: AsyncSession,
-    row: MonitorRow,
-    outcome: Outcome,
-    at: datetime,
-    cause: dict[str, Any],
-    retries: int,
+    changes: Sequence[Change],
     flap: FlapPolicy,
-    parent_down: bool = False,
-) -> MonitorEvent | None:
-    """Advance a locked monitor row by one outcome; open or resolve its incident.
+    parent_down: Callable[[MonitorRow], bool] | None = None,
+) -> list[MonitorEvent]:
+    """Advance locked monitor rows by one outcome each, in order; open or resolve their
+    incidents and queue their alerts.
 
     The incident's cause is the first failing check of the streak, not the one that tipped it.
-    ``Outcome.MAINTENANCE`` and ``parent_down`` silence the monitor (see ``apply_outcome``).
+    ``Outcome.MAINTENANCE`` and a down parent silence a monitor (see ``apply_outcome``):
+    ``Change.parent_down``, or ``parent_down`` asked of each monitor as its change is applied,
+    so that a parent changed earlier in the batch counts as it is now.
+
+    However many changes, the round trips are shared: the incidents they open are inserted
+    in one statement, the ones they resolve found in one query, what their alerts need looked
+    up once (``announce_transitions``) and the alerts queued in one statement. A second change
+    to the same monitor waits until the first one's incident is written.
     """
-    change = Change(row, outcome, at, cause, retries, parent_down)
-    events = await apply_to_monitors(session=session, changes=[change], flap=flap)
-    return events[0] if events else None
-
-
-async def apply_to_monitors(
-    *, session: AsyncSession, changes: Sequence[Change], flap: FlapPolicy
-) -> list[MonitorEvent]:
-    """``apply_to_monitor`` for many changes, in order, with the round trips shared: the
-    incidents they open are inserted in one flush and their alerts queued in one statement.
-    A second change to the same monitor waits until the first one's incident is written."""
     events: list[MonitorEvent] = []
     steps: list[_Step] = []
     stepped: set[int] = set()
@@ -79,7 +74,7 @@ async def apply_to_monitors(
         if change.row.id in stepped:
             events += await _open_resolve_announce(session, steps)
             steps, stepped = [], set()
-        step = _advance(change, flap)
+        step = _advance(change, flap, parent_down)
         if step is not None:
             steps.append(step)
             stepped.add(change.row.id)
@@ -87,14 +82,19 @@ async def apply_to_monitors(
     return events
 
 
-def _advance(change: Change, flap: FlapPolicy) -> _Step | None:
+def _advance(
+    change: Change,
+    flap: FlapPolicy,
+    parent_down: Callable[[MonitorRow], bool] | None,
+) -> _Step | None:
     """The new state of the row; a step when something is worth telling."""
     row, outcome, at, cause = change.row, change.outcome, change.at, change.cause
     if outcome is Outcome.NOT_RUN:
         return None
     before = state_of(row)
+    silenced = change.parent_down or (parent_down is not None and parent_down(row))
     after, transition = apply_outcome(
-        before, outcome, at=at, retries=change.retries, flap=flap, parent_down=change.parent_down
+        before, outcome, at=at, retries=change.retries, flap=flap, parent_down=silenced
     )
     if outcome is Outcome.DOWN and before.consecutive_failures == 0:
         row.pending_cause = cause
@@ -112,39 +112,73 @@ def _advance(change: Change, flap: FlapPolicy) -> _Step | None:
 async def _open_resolve_announce(
     session: AsyncSession, steps: Sequence[_Step]
 ) -> list[MonitorEvent]:
-    opened = {
-        step.row.id: IncidentRow(
-            monitor_id=step.row.id,
-            opened_at=step.transition.at,
-            cause=step.row.pending_cause or step.cause,
+    opened = await _open_incidents(session, [s for s in steps if s.transition.opens_incident])
+    resolved = await resolve_open_incidents(
+        session=session,
+        resolving={
+            step.row.id: step.transition.at
+            for step in steps
+            if step.transition.resolves_incident and step.row.id not in opened
+        },
+    )
+    incidents = opened | resolved
+    outbox = Outbox()
+    await announce_transitions(
+        session=session,
+        announcements=[
+            Announcement(
+                monitor=step.row,
+                transition=step.transition,
+                flapping=step.flapping,
+                incident=incidents.get(step.row.id),
+                check=step.cause,
+            )
+            for step in steps
+        ],
+        outbox=outbox,
+    )
+    await outbox.write(session)
+    return [
+        MonitorEvent(
+            step.row.id,
+            step.row.name,
+            step.transition,
+            incident.id if (incident := incidents.get(step.row.id)) else None,
         )
         for step in steps
-        if step.transition.opens_incident
-    }
-    if opened:
-        session.add_all(opened.values())
-        await session.flush()
-    outbox = Outbox()
-    events = []
-    for step in steps:
-        incident = opened.get(step.row.id)
-        if incident is None and step.transition.resolves_incident:
-            incident = await resolve_open_incident(
-                session=session, monitor_id=step.row.id, at=step.transition.at
-            )
-        await announce_transition(
-            session=session,
-            monitor=step.row,
-            transition=step.transition,
-            flapping=step.flapping,
-            incident=incident,
-            check=step.cause,
-            outbox=outbox,
-        )
-        incident_id = incident.id if incident else None
-        events.append(MonitorEvent(step.row.id, step.row.name, step.transition, incident_id))
-    await outbox.write(session)
-    return events
+    ]
+
+
+async def _open_incidents(session: AsyncSession, steps: Sequence[_Step]) -> dict[int, IncidentRow]:
+    """Insert the incidents ``steps`` (one per monitor) open in one statement, where the unit
+    of work would insert them one by one on SQLite to learn each id, and put them in the
+    session as if loaded."""
+    if not steps:
+        return {}
+    incidents = [
+        {
+            "monitor_id": step.row.id,
+            "opened_at": step.transition.at,
+            "cause": step.row.pending_cause or step.cause,
+            "resolved_at": None,
+            "resolved_by": None,
+            "acknowledged_at": None,
+            "acknowledged_by": None,
+        }
+        for step in steps
+    ]
+    table = cast(Table, IncidentRow.__table__)
+    inserted = await session.execute(
+        insert(table).returning(table.c.id, table.c.monitor_id), incidents
+    )
+    ids = {monitor_id: incident_id for incident_id, monitor_id in inserted}
+    opened = {}
+    for values in incidents:
+        incident = IncidentRow(id=ids[values["monitor_id"]], **values)
+        make_transient_to_detached(incident)
+        session.add(incident)
+        opened[incident.monitor_id] = incident
+    return opened
 
 
 async def resolve_open_incident(
@@ -152,13 +186,24 @@ async def resolve_open_incident(
 ) -> IncidentRow | None:
     """Resolve whatever is open for the monitor (never more than one, but never leave one
     behind); returns the newest."""
-    open_incidents = (
-        await session.scalars(
-            select(IncidentRow)
-            .where(IncidentRow.monitor_id == monitor_id, IncidentRow.resolved_at.is_(None))
-            .order_by(IncidentRow.opened_at.desc())
-        )
-    ).all()
+    resolved = await resolve_open_incidents(session=session, resolving={monitor_id: at})
+    return resolved.get(monitor_id)
+
+
+async def resolve_open_incidents(
+    *, session: AsyncSession, resolving: Mapping[int, datetime]
+) -> dict[int, IncidentRow]:
+    """``resolve_open_incident`` for many monitors (id: when) in one query; returns each
+    monitor's newest incident it resolved."""
+    if not resolving:
+        return {}
+    open_incidents = await session.scalars(
+        select(IncidentRow)
+        .where(IncidentRow.monitor_id.in_(resolving), IncidentRow.resolved_at.is_(None))
+        .order_by(IncidentRow.opened_at.desc())
+    )
+    newest: dict[int, IncidentRow] = {}
     for incident in open_incidents:
-        incident.resolved_at = at
-    return open_incidents[0] if open_incidents else None
+        incident.resolved_at = resolving[incident.monitor_id]
+        newest.setdefault(incident.monitor_id, incident)
+    return newest

@@ -1,10 +1,10 @@
 """Monitor rows: conversion to and from domain specs, and the queries the engine needs."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only
 from sqlalchemy.sql.selectable import GenerativeSelect
@@ -81,8 +81,10 @@ async def lock_monitors(session: AsyncSession, ids: set[int]) -> dict[int, Monit
     return {row.id: row for row in rows}
 
 
-# What decides whether a result changes its monitor (see ``state_of``) and what silences it.
+# What decides whether a result changes its monitor (see ``state_of``), what silences it,
+# and the name its change is reported under.
 _STATE_COLUMNS = (
+    MonitorRow.name,
     MonitorRow.status,
     MonitorRow.consecutive_failures,
     MonitorRow.recent_changes,
@@ -97,9 +99,11 @@ _STATE_COLUMNS = (
 
 
 async def lock_monitor_states(session: AsyncSession, ids: set[int]) -> dict[int, MonitorRow]:
-    """Lock monitors like ``lock_monitors`` but load only their state, tags and dependencies:
-    a fraction of the cost of whole rows, for deciding which results change anything. Read
-    nothing else from these rows before ``lock_monitors`` loads the rest of them."""
+    """Lock monitors like ``lock_monitors`` but load only their name, state, tags and
+    dependencies: a fraction of the cost of whole rows, for deciding which results change
+    anything and applying them (``apply_to_monitors``, which loads what announcing a change
+    needs with ``load_announced``). Read nothing else from these rows before ``lock_monitors``
+    loads the rest of them."""
     statement = (
         select(MonitorRow)
         .options(load_only(*_STATE_COLUMNS))
@@ -108,6 +112,30 @@ async def lock_monitor_states(session: AsyncSession, ids: set[int]) -> dict[int,
     )
     rows: Sequence[MonitorRow] = (await session.scalars(locked(statement, session))).all()
     return {row.id: row for row in rows}
+
+
+# What announcing a monitor's change reads besides its state (see ``services.alerts``).
+_ANNOUNCED_COLUMNS = (
+    MonitorRow.kind,
+    MonitorRow.config,
+    MonitorRow.channel_ids,
+    MonitorRow.alert_settings,
+)
+_ANNOUNCED_KEYS = frozenset(column.key for column in _ANNOUNCED_COLUMNS)
+
+
+async def load_announced(session: AsyncSession, rows: Iterable[MonitorRow]) -> None:
+    """Complete rows from ``lock_monitor_states`` (still locked by it) with what announcing
+    their changes reads, in one query; whole rows are left alone. Only a change worth telling
+    someone about pays for its monitor's configuration."""
+    missing = {row.id for row in rows if _ANNOUNCED_KEYS & inspect(row).unloaded}
+    if missing:
+        await session.scalars(
+            select(MonitorRow)
+            .options(load_only(*_ANNOUNCED_COLUMNS))
+            .where(MonitorRow.id.in_(missing))
+            .order_by(MonitorRow.id)
+        )
 
 
 async def mark_checked(session: AsyncSession, checked: Mapping[int, datetime]) -> None:
