@@ -100,12 +100,13 @@ class EmbeddedEngine:
         )
         self.scheduler = Scheduler(
             sessions=sessions,
-            dispatch=self._batches.put,
+            dispatch=self._enqueue,
             on_events=self._announce,
             flap=self._flap,
             clock=clock,
             batch_size=settings.dispatch_batch_size,
             tick_seconds=settings.scheduler_tick_seconds,
+            room=self._room,
         )
         self._results = BatchWriter(
             self._write_results, name="results", max_delay=0.2, describe=result_label
