@@ -15,6 +15,11 @@ from upwatch.domain.results import ProbeResult
 from upwatch.domain.targets import TargetPolicy
 from upwatch.probes.curl_driver import CurlDriver
 
+# What probes keep per monitor (plans, request options, name lookups) is kept for this many:
+# more than one process checks at the 100,000-monitor target, so none is worked out again
+# every interval.
+MONITORS_KEPT = 131_072
+
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)

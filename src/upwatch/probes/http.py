@@ -11,7 +11,7 @@ from upwatch.domain.monitors import BasicAuth, HttpMonitor, MonitorSpec
 from upwatch.domain.results import ProbeResult
 from upwatch.domain.status import Outcome
 from upwatch.errors import TargetRefusedError
-from upwatch.probes.base import ProbeContext
+from upwatch.probes.base import MONITORS_KEPT, ProbeContext
 from upwatch.probes.guard import refused
 from upwatch.probes.http_body import EXCERPT_LIMIT, encoded_excerpt, excerpt, text_of
 from upwatch.probes.http_client import HttpRequest, send
@@ -40,7 +40,6 @@ class _Plan(NamedTuple):
 
 
 # Monitors are immutable and checked every interval: their plans are kept by identity.
-_PLANS_KEPT = 16_384
 _plans: dict[int, tuple[HttpMonitor, _Plan]] = {}
 
 
@@ -80,7 +79,7 @@ def _plan(spec: HttpMonitor) -> _Plan:
     )
     limit = BODY_LIMIT if reads_body else EXCERPT_LIMIT
     plan = _Plan(origin, str(origin), first, reads_body, limit)
-    if len(_plans) >= _PLANS_KEPT:
+    if len(_plans) >= MONITORS_KEPT:
         _plans.clear()
     # The monitor is kept with its plan, so its id cannot be reused while the entry lives.
     _plans[id(spec)] = (spec, plan)

@@ -20,7 +20,7 @@ from yarl import URL
 
 from upwatch import __version__
 from upwatch.domain.targets import IPAddress, TargetPolicy
-from upwatch.probes.base import ProbeContext, TrustStore
+from upwatch.probes.base import MONITORS_KEPT, ProbeContext, TrustStore
 from upwatch.probes.guard import ensure_allowed, host_address, resolve_checked
 from upwatch.probes.http_response import HttpRequestError, HttpResponse, ResponseHeaders
 from upwatch.probes.http_timer import RequestTimer
@@ -35,7 +35,6 @@ DEFAULT_HEADERS = {
 }
 # A name's checked addresses serve its checks for this long (as aiohttp's DNS cache did).
 DNS_CACHE_SECONDS = 10.0
-_LOOKUPS_KEPT = 16_384
 _lookups: dict[tuple[str, int], tuple[float, list[IPAddress]]] = {}
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _FORBIDDEN_IN_HEADERS = ("\r", "\n", "\0")
@@ -173,7 +172,7 @@ async def _addresses(
     except OSError as exc:
         raise HttpRequestError(connect_error(host, port, exc)) from exc
     timer.resolved(time.monotonic() - now)
-    if len(_lookups) >= _LOOKUPS_KEPT:
+    if len(_lookups) >= MONITORS_KEPT:
         _lookups.clear()
     _lookups[(host, port)] = (now + DNS_CACHE_SECONDS, addresses)
     return [str(address) for address in addresses]
@@ -270,7 +269,7 @@ def _peer_certificate(handle: pycurl.Curl) -> bytes | None:
     return None
 
 
-@lru_cache(maxsize=16_384)
+@lru_cache(maxsize=MONITORS_KEPT)
 def _request_options(
     request: HttpRequest, decompress: bool, trust: TrustStore | None
 ) -> tuple[tuple[int, object], ...]:
