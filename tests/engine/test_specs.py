@@ -1,5 +1,4 @@
 import gc
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
@@ -7,16 +6,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.conftest import Clock
 from tests.factories import http_spec
-from upwatch.engine import specs as specs_module
+from upwatch.engine import long_lived
 from upwatch.engine.specs import SpecCache
 from upwatch.services.monitors import create_monitor
 from upwatch.store.tables import MonitorRow
-
-
-@pytest.fixture
-def unfrozen() -> Iterator[None]:
-    yield
-    gc.unfreeze()
 
 
 async def test_specs_parsed_in_numbers_are_frozen_out_of_the_collectors_full_passes(
@@ -25,7 +18,7 @@ async def test_specs_parsed_in_numbers_are_frozen_out_of_the_collectors_full_pas
     monkeypatch: pytest.MonkeyPatch,
     unfrozen: None,
 ) -> None:
-    monkeypatch.setattr(specs_module, "FREEZE_AFTER", 3)
+    monkeypatch.setattr(long_lived, "FREEZE_AFTER", 3)
     async with sessions.begin() as session:
         for number in range(4):
             await create_monitor(session=session, spec=http_spec(name=f"m{number}"), now=clock())

@@ -6,6 +6,7 @@ from typing import Any
 from upwatch.domain.monitors import MonitorSpec, parse_monitor
 from upwatch.domain.status import PingKind
 from upwatch.engine.jobs import CheckJob
+from upwatch.engine.long_lived import FreezeAfter
 from upwatch.services.deliveries import MESSAGE, DueDelivery
 from upwatch.services.pings import Ping
 
@@ -40,6 +41,7 @@ class SpecMemo:
         self._limit = limit
         self._dumped: dict[int, tuple[MonitorSpec, dict[str, Any]]] = {}
         self._parsed: dict[int, tuple[dict[str, Any], MonitorSpec]] = {}
+        self._long_lived = FreezeAfter()
 
     def dump(self, spec: MonitorSpec) -> dict[str, Any]:
         entry = self._dumped.get(id(spec))
@@ -47,6 +49,7 @@ class SpecMemo:
             if len(self._dumped) >= self._limit:
                 self._dumped.clear()
             entry = self._dumped[id(spec)] = (spec, spec.model_dump(mode="json"))
+            self._long_lived.made()
         return entry[1]
 
     def parse(self, monitor_id: int, message: dict[str, Any]) -> MonitorSpec:
@@ -55,6 +58,7 @@ class SpecMemo:
             if len(self._parsed) >= self._limit:
                 self._parsed.clear()
             entry = self._parsed[monitor_id] = (message, parse_monitor(message))
+            self._long_lived.made()
         return entry[1]
 
 

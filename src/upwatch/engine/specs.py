@@ -6,7 +6,6 @@ A spec is kept as long as the row's ``updated_at`` stays the same, which every c
 probe checks moves (``services.monitors``).
 """
 
-import gc
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -16,19 +15,18 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from upwatch.domain.monitors import MonitorSpec
+from upwatch.engine.long_lived import FreezeAfter
 from upwatch.store.monitors import spec_of
 from upwatch.store.tables import MonitorRow
 
 log = structlog.get_logger(__name__)
-# Specs parsed since the last freeze beyond which they are frozen out of the collector.
-FREEZE_AFTER = 5_000
 
 
 class SpecCache:
     def __init__(self) -> None:
         # monitor id -> (its row's updated_at, its spec; None if it no longer validates)
         self._entries: dict[int, tuple[datetime, MonitorSpec | None]] = {}
-        self._parsed_since_freeze = 0
+        self._long_lived = FreezeAfter()
 
     async def load(
         self, session: AsyncSession, stamps: Iterable[tuple[int, datetime]]
@@ -53,23 +51,7 @@ class SpecCache:
                 log.error("monitor skipped: its stored configuration is invalid", monitor_id=row.id)
                 spec = None
             self._entries[row.id] = (row.updated_at, spec)
-        self._parsed_since_freeze += len(rows)
-        if self._parsed_since_freeze >= FREEZE_AFTER:
-            self._parsed_since_freeze = 0
-            _freeze()
-
-
-def _freeze() -> None:
-    """Keep what is alive now, the specs above all, out of the collector's full passes.
-
-    Kept specs live until their monitor changes. At 100,000 monitors they are millions of
-    objects, and every full pass scanned them: ~0.5 s with the event loop stopped, every few
-    seconds (measured). Frozen objects are still freed when nothing refers to them; only a
-    cycle that is garbage when frozen stays, so the collection first clears what is unfrozen,
-    which the earlier freezes keep small.
-    """
-    gc.collect()
-    gc.freeze()
+        self._long_lived.made(len(rows))
 
 
 async def _rows(session: AsyncSession, ids: list[int]) -> Sequence[MonitorRow]:
