@@ -239,7 +239,7 @@ async def daily_uptime(
         progress=progress,
         now=now or datetime.now(UTC),
     )
-    nothing = {day: no_checks(day) for day in days}
+    nothing = {day: _day_uptime(day, Tally()) for day in days}
     return {m: [by_day[day].get(m) or nothing[day] for day in days] for m in monitor_ids}
 
 
@@ -309,10 +309,6 @@ async def live_days(
         )
         by_day[day] = {m: _day_uptime(day, tally) for m, tally in found.items()}
     return by_day
-
-
-def no_checks(day: date) -> DayUptime:
-    return _day_uptime(day, Tally())
 
 
 def _day_uptime(day: date, tally: Tally) -> DayUptime:

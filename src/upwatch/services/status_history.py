@@ -9,7 +9,7 @@ process of a fleet sees a re-roll on its next render, as ``serve`` does.
 """
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -52,8 +52,9 @@ class MonitorKey:
 
 @dataclass(frozen=True, slots=True, eq=False, weakref_slot=True)
 class FinishedDays:
-    """One monitor's bars for a window's days and the checks and failures behind them. Compared
-    by identity: renderers keep what they make of it (weakly) for as long as it is kept."""
+    """One monitor's bars for a run of days (a window's, as kept) and the checks and failures
+    behind them. Compared by identity: renderers keep what they make of it (weakly) for as long
+    as it is kept."""
 
     bars: tuple[DayBar, ...]
     checks: int
@@ -109,10 +110,18 @@ async def read_finished(
     by_day = await rollups.rolled_days(
         session=session, monitor_ids=monitor_ids, since=window.since, until=window.until
     )
+    return tally_days(by_day, monitor_ids)
+
+
+def tally_days(
+    by_day: Mapping[date, Mapping[int, DayUptime]], monitor_ids: Sequence[int]
+) -> dict[int, FinishedDays]:
+    """Each monitor's bars for the days of ``by_day`` (in its order), with the checks and
+    failures behind them."""
     # Kept for long, so made small: one bar per day for every monitor without checks that day
     # (most of a young installation's 90 days), one date object per day.
     empty = {day: DayBar(day, None, 0) for day in by_day}
-    finished = {}
+    tallied = {}
     for monitor_id in monitor_ids:
         bars = []
         checks = failures = 0
@@ -124,9 +133,5 @@ async def read_finished(
                 bars.append(DayBar(day, found.uptime_percent, round(found.downtime_seconds)))
                 checks += found.checks
                 failures += found.failures
-        finished[monitor_id] = FinishedDays(tuple(bars), checks, failures)
-    return finished
-
-
-def bar_of(day: DayUptime) -> DayBar:
-    return DayBar(day.day, day.uptime_percent, round(day.downtime_seconds))
+        tallied[monitor_id] = FinishedDays(tuple(bars), checks, failures)
+    return tallied

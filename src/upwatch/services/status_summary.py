@@ -20,7 +20,7 @@ from upwatch.services.status_history import (
     FinishedDaysCache,
     MonitorKey,
     Window,
-    bar_of,
+    tally_days,
 )
 from upwatch.services.status_maintenance import MaintenanceNotice, maintenance_notices
 from upwatch.services.status_pages import PlacedComponent, layout
@@ -129,30 +129,22 @@ async def _components(
         window=Window(since, first_live, progress.updated_at),
     )
     live_days = rollups.days_from(first_live, today + timedelta(days=1))
-    live = await rollups.live_days(
-        session=session, monitor_ids=monitor_ids, days=live_days, progress=progress, now=now
+    live = tally_days(
+        await rollups.live_days(
+            session=session, monitor_ids=monitor_ids, days=live_days, progress=progress, now=now
+        ),
+        monitor_ids,
     )
-    nothing = {day: bar_of(rollups.no_checks(day)) for day in live_days}
     components = {}
     for component in placed:
         monitor_id = component.monitor.id
-        kept = finished[monitor_id]
-        checks, failures = kept.checks, kept.failures
-        bars = list(kept.bars)
-        for day in live_days:
-            found = live[day].get(monitor_id)
-            if found is None:
-                bars.append(nothing[day])
-            else:
-                bars.append(bar_of(found))
-                checks += found.checks
-                failures += found.failures
+        kept, recent = finished[monitor_id], live[monitor_id]
         summary = ComponentSummary(
             monitor_id=monitor_id,
             name=component.name,
             status=MonitorStatus(component.monitor.status),
-            uptime_percent=uptime_of(checks, failures),
-            days=bars,
+            uptime_percent=uptime_of(kept.checks + recent.checks, kept.failures + recent.failures),
+            days=[*kept.bars, *recent.bars],
         )
         summary._finished = kept
         components[monitor_id] = summary
