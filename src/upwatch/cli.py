@@ -1,7 +1,6 @@
 """The ``upwatch`` command line."""
 
 import asyncio
-import gc
 import os
 import signal
 import sys
@@ -14,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from upwatch.engine.long_lived import freeze_start_up
 from upwatch.errors import ConfigurationError, UpwatchError
 from upwatch.logs import configure_logging
 from upwatch.settings import Settings, get_settings
@@ -93,7 +93,7 @@ def _serve_http(app: object, settings: Settings, *, workers: int = 1) -> None:
     """Serve ``app``, or with several workers the factory named by the string ``app``."""
     import uvicorn
 
-    _freeze_start_up()
+    freeze_start_up()
     uvicorn.run(
         app,  # type: ignore[arg-type]
         factory=isinstance(app, str),
@@ -138,13 +138,6 @@ def api(
         _serve_http(FACTORY, settings, workers=processes)
 
 
-def _freeze_start_up() -> None:
-    # What start-up built (modules, settings, the app) lives as long as the process: kept out
-    # of the collector's full passes, which otherwise scan all of it every few status page
-    # renders (~100 ms each, measured). Before a fork it also keeps the pages shared.
-    gc.freeze()
-
-
 @app.command()
 def scheduler() -> None:
     """Fleet role: find due checks and dispatch them; one of several leads at a time."""
@@ -161,7 +154,7 @@ def scheduler() -> None:
 
     import uvloop
 
-    _freeze_start_up()
+    freeze_start_up()
     uvloop.run(run())
 
 
@@ -181,7 +174,7 @@ def worker(
     settings = _fleet_settings()
     celery = create_celery(settings)
     register_tasks(celery, settings)
-    _freeze_start_up()
+    freeze_start_up()
     celery.worker_main(
         [
             "worker",

@@ -5,10 +5,9 @@ come from the environment, as in the parent that checked them, and everything pe
 (token snapshot, broker publisher, database pool) is set up in each one's lifespan.
 """
 
-import gc
-
 from fastapi import FastAPI
 
+from upwatch.engine.long_lived import freeze_start_up
 from upwatch.logs import configure_logging
 from upwatch.settings import get_settings
 from upwatch.web.app import create_app
@@ -25,6 +24,5 @@ def create_api_app() -> FastAPI:
         file_keep_days=settings.log_file_keep_days,
     )
     app = create_app(settings, role="api")
-    # As ``upwatch serve`` does: start-up's objects out of the collector's full passes.
-    gc.freeze()
+    freeze_start_up()  # as ``upwatch serve`` does
     return app
