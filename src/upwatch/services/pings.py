@@ -1,12 +1,12 @@
 """Recording heartbeat pings in bulk and applying them to their monitors."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from upwatch.domain.monitors import HeartbeatMonitor
@@ -61,30 +61,32 @@ async def record_pings(
 
     Pings for unknown tokens or deleted monitors are dropped. The caller commits.
 
-    A batch costs a fixed number of statements, whatever its size: pings are walked in time
-    order in memory first (start times, durations, late deliveries), their check results are
-    inserted in one statement, then the new ones are applied together (``apply_to_monitors``).
+    A batch costs a fixed number of statements, whatever its size: the pings are inserted in
+    one statement, the new ones walked in time order in memory (start times, durations, late
+    deliveries), their check results inserted in one statement, then applied together
+    (``apply_to_monitors``).
     """
     located = await _locate(session, pings)
     monitors = await lock_monitors(session, {monitor_id for _, monitor_id in located})
     silencing = await Silencing.load(
         session, monitors=monitors, times=[ping.received_at for ping, _ in located]
     )
-    # Monitors are locked, so a concurrent delivery of the same pings waits, then sees them.
-    seen = await _already_recorded(session, [ping.intake_id for ping, _ in located])
-    rows: list[dict[str, Any]] = []
-    walk = _Walk(monitors, silencing)
-    for ping, monitor_id in sorted(located, key=lambda located: located[0].received_at):
+    candidates: dict[str, tuple[Ping, MonitorRow]] = {}
+    for ping, monitor_id in located:
         monitor = monitors.get(monitor_id)
-        if monitor is None or ping.intake_id in seen:
-            continue
-        seen.add(ping.intake_id)
-        row = _ping_row(ping, monitor_id)
-        rows.append(row)
-        walk.step(monitor, ping, row)
+        if monitor is not None:
+            candidates.setdefault(ping.intake_id, (ping, monitor))
+    # The insert itself says which pings are new: a concurrent delivery of the same pings
+    # waits on the unique key, then skips them. (A lookup of the batch's keys first was a
+    # sequential scan of the whole table whenever its statistics were behind its growth.)
+    new = await _insert_new_pings(session, candidates.values())
+    walk = _Walk(monitors, silencing)
+    # Pings of the same instant keep the order they arrived in.
+    arrived = [pair for intake_id, pair in candidates.items() if intake_id in new]
+    for ping, monitor in sorted(arrived, key=lambda pair: pair[0].received_at):
+        walk.step(monitor, ping)
     walk.set_deadlines()
-    if rows:
-        await session.execute(insert_ignoring_conflicts(session, PingRow, key=["intake_id"]), rows)
+    await _record_durations(session, walk.durations)
     inserted = await insert_new_results(session, walk.results)
     changes = [
         Change(
@@ -114,8 +116,10 @@ class _Walk:
         self.results: list[CheckResult] = []
         self._result_keys: set[tuple[int, datetime]] = set()
         self._last_pinged: dict[int, datetime] = {}
+        self.durations: dict[str, float] = {}
+        """Seconds from its start ping, by intake id, for each ping that finished a run."""
 
-    def step(self, monitor: MonitorRow, ping: Ping, row: dict[str, Any]) -> None:
+    def step(self, monitor: MonitorRow, ping: Ping) -> None:
         spec = self._spec(monitor)
         if spec is None or spec.paused:
             return
@@ -124,8 +128,10 @@ class _Walk:
         if ping.kind is PingKind.START:
             monitor.last_start_at = ping.received_at
             return
+        duration_s = None
         if monitor.last_start_at is not None:
-            row["duration_s"] = (ping.received_at - monitor.last_start_at).total_seconds()
+            duration_s = (ping.received_at - monitor.last_start_at).total_seconds()
+            self.durations[ping.intake_id] = duration_s
             monitor.last_start_at = None
         monitor.last_ping_at = ping.received_at
         self._last_pinged[monitor.id] = ping.received_at
@@ -133,7 +139,7 @@ class _Walk:
         if key in self._result_keys:
             return  # a second ping at the same instant: its result would not be stored
         self._result_keys.add(key)
-        result = _as_check_result(monitor.id, ping, row["duration_s"])
+        result = _as_check_result(monitor.id, ping, duration_s)
         self.results.append(self._silencing.adjusted(result, monitor))
 
     def set_deadlines(self) -> None:
@@ -180,13 +186,31 @@ async def _locate(session: AsyncSession, pings: Sequence[Ping]) -> list[tuple[Pi
     return located
 
 
-async def _already_recorded(session: AsyncSession, intake_ids: list[str]) -> set[str]:
-    if not intake_ids:
+async def _insert_new_pings(
+    session: AsyncSession, candidates: Iterable[tuple[Ping, MonitorRow]]
+) -> set[str]:
+    """Insert the pings not stored yet; the intake ids of those inserted."""
+    rows = [_ping_row(ping, monitor.id) for ping, monitor in candidates]
+    if not rows:
         return set()
-    found = await session.scalars(
-        select(PingRow.intake_id).where(PingRow.intake_id.in_(intake_ids))
+    table = cast(Table, PingRow.__table__)
+    inserted = await session.execute(
+        insert_ignoring_conflicts(session, table, key=["intake_id"]).returning(table.c.intake_id),
+        rows,
     )
-    return {intake_id for intake_id in found if intake_id}
+    return {intake_id for (intake_id,) in inserted}
+
+
+async def _record_durations(session: AsyncSession, durations: dict[str, float]) -> None:
+    if not durations:
+        return
+    table = cast(Table, PingRow.__table__)
+    await session.execute(
+        update(table)
+        .where(table.c.intake_id == bindparam("finished"))
+        .values(duration_s=bindparam("seconds")),
+        [{"finished": key, "seconds": seconds} for key, seconds in durations.items()],
+    )
 
 
 def _ping_row(ping: Ping, monitor_id: int) -> dict[str, Any]:
