@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bench.lib.proc import pinned, run
 
-_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,10 @@ class WrkResult:
 
 
 def _ms(value: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()  # type: ignore[union-attr]
+    reading = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value)
+    if reading is None:
+        raise ValueError(f"wrk reported a latency this harness cannot read: {value!r}")
+    number, unit = reading.groups()
     return float(number) * _UNITS[unit]
 
 
@@ -38,8 +41,9 @@ def parse(output: str) -> WrkResult:
     errors = re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
     )
-    p50 = re.search(r"50%\s+(\S+)", output)
-    p99 = re.search(r"99%\s+(\S+)", output)
+    # The distribution's own lines: a thread's "+/- Stdev" column can also end in "99%".
+    p50 = re.search(r"^\s+50%\s+(\S+)$", output, re.MULTILINE)
+    p99 = re.search(r"^\s+99%\s+(\S+)$", output, re.MULTILINE)
     return WrkResult(
         requests=int(requests),
         seconds=duration,
