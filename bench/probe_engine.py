@@ -104,8 +104,9 @@ def run_benchmark(options: Options) -> Section:
     section.method = [
         f"Client pinned to CPU {CLIENT_CPU} with taskset, nginx (1 worker) and the DNS server "
         f"pinned to CPU {SERVER_CPU}; {seconds} s per client after a 1 s warm-up.",
-        "Upwatch clients run `upwatch.engine.runner.Runner.run_batch` on uvloop with batches of "
-        "1,000 jobs of one monitor spec, max in flight = the default "
+        "Upwatch clients run `upwatch.engine.runner.Runner.run_each` then `drain` on uvloop, as "
+        "serve and the workers do, with batches of 1,000 jobs of one monitor spec, results "
+        "delivered one by one; max in flight = the default "
         "`UPWATCH_MAX_IN_FLIGHT_PROBES`; "
         "the Runner calls the probe from the registry exactly as the engine does (HTTP: the "
         "probes' HTTP/1.1 client on libcurl (pycurl), its transfers driven by one thread per event "

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 import uvloop
 
 from upwatch.domain.monitors import parse_monitor
+from upwatch.domain.results import CheckResult
 from upwatch.engine.jobs import CheckJob
 from upwatch.engine.runner import Runner
 from upwatch.probes.base import ProbeContext
@@ -51,12 +52,16 @@ async def _upwatch(kind: str, target: str, seconds: float) -> dict[str, object]:
             clock=lambda: datetime.now(UTC),
         )
 
+        def deliver(result: CheckResult) -> None:
+            outcomes[result.result.outcome.value] += 1
+
         async def batch() -> int:
+            # As serve and the fleet's workers run checks: a task each, results delivered one
+            # by one as they finish.
             scheduled = datetime.now(UTC)
-            jobs = [CheckJob(n, scheduled, spec) for n in range(BATCH)]
-            results = await runner.run_batch(jobs)
-            outcomes.update(r.result.outcome.value for r in results)
-            return len(results)
+            await runner.run_each((CheckJob(n, scheduled, spec) for n in range(BATCH)), deliver)
+            await runner.drain()
+            return BATCH
 
         # Outcomes of the warm-up are left out with its checks.
         measured = await _measure(batch, seconds, reset=outcomes.clear)
