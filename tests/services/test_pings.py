@@ -223,3 +223,44 @@ async def test_a_batch_delivered_twice_is_recorded_once(
         assert len((await session.scalars(select(PingRow.id))).all()) == 2
         assert len((await session.scalars(select(CheckResultRow.outcome))).all()) == 2
         assert len((await session.scalars(select(IncidentRow.id))).all()) == 1
+
+
+async def test_a_ping_received_before_its_deadline_counts_when_written_after_the_sweep(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    monitor_id = await _heartbeat(sessions, clock, period=300, grace=60)
+    await _ping(sessions, monitor_id, clock, PingKind.SUCCESS)
+    in_time = _at(monitor_id, clock, 359, PingKind.SUCCESS)
+    clock.advance(361)
+    assert await _overdue(sessions, clock) == 1  # the sweep ran before the ping was written
+
+    async with sessions.begin() as session:
+        await record_pings(session=session, pings=[in_time], flap=FLAP)
+    async with sessions() as session:
+        row = await session.get_one(MonitorRow, monitor_id)
+        (incident,) = (await session.scalars(select(IncidentRow))).all()
+    assert row.status == MonitorStatus.UP
+    assert row.deadline_at == in_time.received_at + timedelta(seconds=360)
+    assert incident.resolved_at == in_time.received_at
+
+
+async def test_pings_of_a_steady_monitor_move_its_heartbeat_fields_and_last_check(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    monitor_id = await _heartbeat(sessions, clock, period=300, grace=60)
+    await _ping(sessions, monitor_id, clock, PingKind.SUCCESS)
+    batch = [
+        _at(monitor_id, clock, 100, PingKind.SUCCESS),
+        _at(monitor_id, clock, 200, PingKind.START),
+        _at(monitor_id, clock, 250, PingKind.SUCCESS),
+        _at(monitor_id, clock, 260, PingKind.START),
+    ]
+    async with sessions.begin() as session:
+        events = await record_pings(session=session, pings=batch, flap=FLAP)
+    async with sessions() as session:
+        row = await session.get_one(MonitorRow, monitor_id)
+    assert events == []
+    assert row.status == MonitorStatus.UP
+    assert row.last_ping_at == row.last_checked_at == clock() + timedelta(seconds=250)
+    assert row.last_start_at == clock() + timedelta(seconds=260)
+    assert row.deadline_at == clock() + timedelta(seconds=250 + 360)

@@ -8,17 +8,18 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from upwatch.domain.monitors import HeartbeatMonitor
 from upwatch.domain.results import CheckResult, ProbeResult
 from upwatch.domain.schedule import heartbeat_deadline
 from upwatch.domain.state import FlapPolicy
 from upwatch.domain.status import Outcome, PingKind
-from upwatch.services.results import insert_new_results
+from upwatch.services.results import insert_new_results, settle_quiet
 from upwatch.services.silencing import Silencing
 from upwatch.services.transitions import Change, MonitorEvent, apply_to_monitors
 from upwatch.store.database import insert_ignoring_conflicts
-from upwatch.store.monitors import lock_monitors, spec_of
+from upwatch.store.monitors import lock_monitors, spec_of, write_heartbeats
 from upwatch.store.tables import MonitorRow, PingRow
 
 PING_BODY_LIMIT = 10_000
@@ -63,8 +64,9 @@ async def record_pings(
 
     A batch costs a fixed number of statements, whatever its size: the pings are inserted in
     one statement, the new ones walked in time order in memory (start times, durations, late
-    deliveries), their check results inserted in one statement, then applied together
-    (``apply_to_monitors``).
+    deliveries), the monitors' heartbeat fields and their check results written in one
+    statement each; results that change nothing but the last check time (the monitor was UP
+    and steady) in one more, and the others applied together (``apply_to_monitors``).
     """
     located = await _locate(session, pings)
     monitors = await lock_monitors(session, {monitor_id for _, monitor_id in located})
@@ -86,8 +88,16 @@ async def record_pings(
     for ping, monitor in sorted(arrived, key=lambda pair: pair[0].received_at):
         walk.step(monitor, ping)
     walk.set_deadlines()
+    await write_heartbeats(session, (monitors[monitor_id] for monitor_id in walk.pinged))
     await _record_durations(session, walk.durations)
     inserted = await insert_new_results(session, walk.results)
+    eventful = await settle_quiet(
+        session,
+        [r for r in walk.results if (r.monitor_id, r.scheduled_at) in inserted],
+        monitors,
+        flap,
+        keep_older=True,
+    )
     changes = [
         Change(
             row=monitors[result.monitor_id],
@@ -96,8 +106,7 @@ async def record_pings(
             cause=result.cause_snapshot(),
             retries=walk.specs[result.monitor_id].retries,
         )
-        for result in walk.results
-        if (result.monitor_id, result.scheduled_at) in inserted
+        for result in eventful
     ]
     return await apply_to_monitors(
         session=session, changes=changes, flap=flap, parent_down=silencing.parent_down
@@ -106,7 +115,10 @@ async def record_pings(
 
 class _Walk:
     """A batch's pings applied in time order to their monitors' heartbeat fields (start, last
-    ping, deadline), collecting the check result each finished run makes."""
+    ping, deadline), collecting the check result each finished run makes.
+
+    The fields are set on the rows as if loaded, for ``write_heartbeats`` to store in one
+    statement: the unit of work would update the rows one by one."""
 
     def __init__(self, monitors: dict[int, MonitorRow], silencing: Silencing) -> None:
         self._monitors = monitors
@@ -116,6 +128,8 @@ class _Walk:
         self.results: list[CheckResult] = []
         self._result_keys: set[tuple[int, datetime]] = set()
         self._last_pinged: dict[int, datetime] = {}
+        self.pinged: set[int] = set()
+        """Monitors whose heartbeat fields the walk changed."""
         self.durations: dict[str, float] = {}
         """Seconds from its start ping, by intake id, for each ping that finished a run."""
 
@@ -125,15 +139,16 @@ class _Walk:
             return
         if monitor.last_ping_at is not None and ping.received_at < monitor.last_ping_at:
             return  # delivered late: kept in the log, but a newer ping already decided
+        self.pinged.add(monitor.id)
         if ping.kind is PingKind.START:
-            monitor.last_start_at = ping.received_at
+            set_committed_value(monitor, "last_start_at", ping.received_at)
             return
         duration_s = None
         if monitor.last_start_at is not None:
             duration_s = (ping.received_at - monitor.last_start_at).total_seconds()
             self.durations[ping.intake_id] = duration_s
-            monitor.last_start_at = None
-        monitor.last_ping_at = ping.received_at
+            set_committed_value(monitor, "last_start_at", None)
+        set_committed_value(monitor, "last_ping_at", ping.received_at)
         self._last_pinged[monitor.id] = ping.received_at
         key = (monitor.id, ping.received_at)
         if key in self._result_keys:
@@ -147,13 +162,14 @@ class _Walk:
         ping: only the last one counts)."""
         for monitor_id, last_ping_at in self._last_pinged.items():
             spec = self.specs[monitor_id]
-            self._monitors[monitor_id].deadline_at = heartbeat_deadline(
+            deadline = heartbeat_deadline(
                 last_event_at=last_ping_at,
                 grace=spec.grace,
                 period=spec.period,
                 cron=spec.cron,
                 timezone=spec.timezone,
             )
+            set_committed_value(self._monitors[monitor_id], "deadline_at", deadline)
 
     def _spec(self, monitor: MonitorRow) -> HeartbeatMonitor | None:
         if monitor.id in self._not_heartbeats:

@@ -54,13 +54,13 @@ async def record_results(
     for result in results:
         if (key := (result.monitor_id, result.scheduled_at)) in inserted:
             fresh.setdefault(key, result)  # a key repeated in the batch was stored once
-    eventful = await _settle_quiet(
+    eventful = await settle_quiet(
         session, sorted(fresh.values(), key=silencing.order), states, flap
     )
     if not eventful:
         return []
     # Only results that change their monitor pay for the transition work, all at once: a
-    # fleet's first round or a mass outage shares its round trips. ``_settle_quiet`` dropped
+    # fleet's first round or a mass outage shares its round trips. ``settle_quiet`` dropped
     # the results older than their monitor's last check and kept each monitor's in time
     # order, so none of these overwrites a newer verdict.
     changes = [
@@ -78,28 +78,35 @@ async def record_results(
     )
 
 
-async def _settle_quiet(
+async def settle_quiet(
     session: AsyncSession,
     results: Sequence[CheckResult],
     states: dict[int, MonitorRow],
     flap: FlapPolicy,
+    *,
+    keep_older: bool = False,
 ) -> list[CheckResult]:
     """Apply the results that change nothing but ``last_checked_at`` (an UP check of a monitor
     that is UP and steady: nearly all of them) in one statement; return the others, in order.
-    Once a monitor has a result that changes it, its later ones in the batch wait for it."""
+    Once a monitor has a result that changes it, its later ones in the batch wait for it.
+
+    A result older than its monitor's last check is dropped: an older check finishing late
+    never overwrites a newer one. ``keep_older`` keeps it for what it changes (a ping received
+    before its deadline still counts when the overdue sweep was written first)."""
     checked: dict[int, datetime] = {}
     eventful: list[CheckResult] = []
     changing: set[int] = set()
     for result in results:
         state = states[result.monitor_id]
         last = checked.get(result.monitor_id, state.last_checked_at)
-        if result.outcome is Outcome.NOT_RUN or (last and result.scheduled_at < last):
-            continue  # changes nothing; an older check finishing late never overwrites a newer
+        older = last is not None and result.scheduled_at < last
+        if result.outcome is Outcome.NOT_RUN or (older and not keep_older):
+            continue
         if result.monitor_id in changing or not _quiet(state, result, flap):
             changing.add(result.monitor_id)
             eventful.append(result)
-            continue
-        checked[result.monitor_id] = result.scheduled_at
+        elif not older:
+            checked[result.monitor_id] = result.scheduled_at
     await mark_checked(session, checked)
     return eventful
 

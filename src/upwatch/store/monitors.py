@@ -154,3 +154,31 @@ async def mark_checked(session: AsyncSession, checked: Mapping[int, datetime]) -
         {"monitor_id": monitor_id, "checked_at": at} for monitor_id, at in checked.items()
     ]
     await session.execute(statement, params)
+
+
+async def write_heartbeats(session: AsyncSession, rows: Iterable[MonitorRow]) -> None:
+    """Store locked heartbeat rows' last ping, last start and deadline, in one statement,
+    as they are in memory (set there with ``set_committed_value``, which the unit of work
+    would not write)."""
+    params: list[dict[str, Any]] = [
+        {
+            "monitor_id": row.id,
+            "pinged": row.last_ping_at,
+            "started": row.last_start_at,
+            "deadline": row.deadline_at,
+        }
+        for row in rows
+    ]
+    if not params:
+        return
+    table = cast(Table, MonitorRow.__table__)
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("monitor_id"))
+        .values(
+            last_ping_at=bindparam("pinged"),
+            last_start_at=bindparam("started"),
+            deadline_at=bindparam("deadline"),
+        )
+    )
+    await session.execute(statement, params)
