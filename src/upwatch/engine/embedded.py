@@ -111,10 +111,12 @@ class EmbeddedEngine:
         self._results = BatchWriter(
             self._write_results, name="results", max_delay=0.2, describe=result_label
         )
+        # No wait for more pings: those that arrive during a write make the next batch, and
+        # under load every sender is already waiting on the batch being written.
         self.pings = BatchWriter(
             self._write_pings,
             name="pings",
-            max_delay=0.005,
+            max_delay=0.0,
             max_backlog=PING_BACKLOG_LIMIT,
             describe=ping_label,
         )
