@@ -9,7 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tests.conftest import Clock
 from tests.services.rollup_data import make_monitors, random_results, store
 from upwatch.store.database import dialect_of
-from upwatch.store.partitions import SCHEMA, compact_finished_days, partition_name
+from upwatch.store.partitions import (
+    SCHEMA,
+    compact_finished_days,
+    ensure_day_partitions,
+    partition_name,
+)
 from upwatch.store.tables import CheckResultRow
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -23,6 +28,9 @@ async def test_finished_days_are_packed_once_and_keep_their_rows(
             pytest.skip("partitions are PostgreSQL's")
     monitors = await make_monitors(sessions, clock, 3)
     today = clock().date()
+    async with sessions.begin() as session:
+        # Migrations create partitions from the real date on; the test's clock is fixed.
+        await session.run_sync(lambda s: ensure_day_partitions(s.connection(), [today]))
     await store(sessions, random_results(monitors, clock() - timedelta(hours=1), minutes=120))
 
     async with sessions.begin() as session:
