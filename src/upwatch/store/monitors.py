@@ -142,43 +142,43 @@ async def mark_checked(session: AsyncSession, checked: Mapping[int, datetime]) -
     """Move monitors' ``last_checked_at``, in one statement, for checks that changed nothing
     else; the caller holds their locks and knows each time is newer. Rows already loaded keep
     their old value in memory."""
-    if not checked:
-        return
-    table = cast(Table, MonitorRow.__table__)
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("monitor_id"))
-        .values(last_checked_at=bindparam("checked_at"))
+    await _update_each(
+        session, {monitor_id: {"last_checked_at": at} for monitor_id, at in checked.items()}
     )
-    params: list[dict[str, Any]] = [
-        {"monitor_id": monitor_id, "checked_at": at} for monitor_id, at in checked.items()
-    ]
-    await session.execute(statement, params)
 
 
 async def write_heartbeats(session: AsyncSession, rows: Iterable[MonitorRow]) -> None:
     """Store locked heartbeat rows' last ping, last start and deadline, in one statement,
     as they are in memory (set there with ``set_committed_value``, which the unit of work
     would not write)."""
-    params: list[dict[str, Any]] = [
+    await _update_each(
+        session,
         {
-            "monitor_id": row.id,
-            "pinged": row.last_ping_at,
-            "started": row.last_start_at,
-            "deadline": row.deadline_at,
-        }
-        for row in rows
-    ]
-    if not params:
+            row.id: {
+                "last_ping_at": row.last_ping_at,
+                "last_start_at": row.last_start_at,
+                "deadline_at": row.deadline_at,
+            }
+            for row in rows
+        },
+    )
+
+
+async def _update_each(session: AsyncSession, values: Mapping[int, Mapping[str, Any]]) -> None:
+    """Set columns of many monitors, by id, in one statement; every monitor's values name the
+    same columns."""
+    if not values:
         return
+    columns = list(next(iter(values.values())))
     table = cast(Table, MonitorRow.__table__)
+    # A bind parameter may not share its column's name in a SET clause.
     statement = (
         update(table)
         .where(table.c.id == bindparam("monitor_id"))
-        .values(
-            last_ping_at=bindparam("pinged"),
-            last_start_at=bindparam("started"),
-            deadline_at=bindparam("deadline"),
-        )
+        .values({column: bindparam(f"new_{column}") for column in columns})
     )
+    params: list[dict[str, Any]] = [
+        {"monitor_id": monitor_id, **{f"new_{column}": row[column] for column in columns}}
+        for monitor_id, row in values.items()
+    ]
     await session.execute(statement, params)
