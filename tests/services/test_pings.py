@@ -1,5 +1,8 @@
+import asyncio
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -10,6 +13,7 @@ from upwatch.domain.status import MonitorStatus, PingKind
 from upwatch.services.heartbeats import mark_overdue
 from upwatch.services.monitors import create_monitor, set_paused
 from upwatch.services.pings import PING_BODY_LIMIT, Ping, new_intake_id, ping_body, record_pings
+from upwatch.services.silencing import Silencing
 from upwatch.store.tables import CheckResultRow, IncidentRow, MonitorRow, PingRow
 
 FLAP = FlapPolicy()
@@ -264,3 +268,33 @@ async def test_pings_of_a_steady_monitor_move_its_heartbeat_fields_and_last_chec
     assert row.last_ping_at == row.last_checked_at == clock() + timedelta(seconds=250)
     assert row.last_start_at == clock() + timedelta(seconds=260)
     assert row.deadline_at == clock() + timedelta(seconds=250 + 360)
+
+
+async def test_a_monitor_paused_while_its_pings_are_recorded_stays_paused_without_a_deadline(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monitor_id = await _heartbeat(sessions, clock, period=300, grace=60)
+    await _ping(sessions, monitor_id, clock, PingKind.SUCCESS)
+    clock.advance(10)
+
+    async def pause() -> None:
+        async with sessions.begin() as session:
+            await set_paused(session=session, monitor_id=monitor_id, paused=True, now=clock())
+
+    load_silencing = Silencing.load
+    pausing: list[asyncio.Task[None]] = []
+
+    async def pause_once_the_monitors_are_read(*args: Any, **kwargs: Any) -> Silencing:
+        pausing.append(asyncio.create_task(pause()))
+        # Unless the recording holds its monitors, the pause is stored meanwhile.
+        await asyncio.wait(pausing, timeout=0.5)
+        return await load_silencing(*args, **kwargs)
+
+    monkeypatch.setattr(Silencing, "load", pause_once_the_monitors_are_read)
+    await _ping(sessions, monitor_id, clock, PingKind.START)
+    await asyncio.gather(*pausing)
+
+    async with sessions() as session:
+        row = await session.get_one(MonitorRow, monitor_id)
+    assert row.paused
+    assert row.deadline_at is None

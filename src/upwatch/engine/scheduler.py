@@ -47,7 +47,7 @@ async def claim_due(
         .order_by(MonitorRow.next_run_at)
         .limit(limit)
     )
-    due = (await session.execute(locked(statement, session, skip_locked=True))).all()
+    due = (await session.execute(await locked(statement, session, skip_locked=True))).all()
     if not due:
         return []
     parsed = await (specs or SpecCache()).load(session, ((row.id, row.updated_at) for row in due))

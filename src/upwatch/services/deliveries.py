@@ -66,7 +66,7 @@ async def claim_due(
         .order_by(DeliveryRow.next_attempt_at)
         .limit(limit)
     )
-    due = list(await session.scalars(locked(statement, session, skip_locked=True)))
+    due = list(await session.scalars(await locked(statement, session, skip_locked=True)))
     due += await _company(session, due)
     leaders = _group(due)
     channels = await _channels(session, {d.channel_id for d in leaders})
@@ -110,7 +110,7 @@ async def _company(session: AsyncSession, due: list[DeliveryRow]) -> list[Delive
             {(d.channel_id, d.event) for d in firsts}
         ),
     )
-    return list(await session.scalars(locked(statement, session, skip_locked=True)))
+    return list(await session.scalars(await locked(statement, session, skip_locked=True)))
 
 
 def _group(deliveries: list[DeliveryRow]) -> list[DeliveryRow]:

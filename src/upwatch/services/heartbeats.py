@@ -30,7 +30,7 @@ async def mark_overdue(
         .order_by(MonitorRow.deadline_at)
         .limit(limit)
     )
-    rows = (await session.scalars(locked(statement, session, skip_locked=True))).all()
+    rows = (await session.scalars(await locked(statement, session, skip_locked=True))).all()
     results = [
         CheckResult(
             monitor_id=row.id,

@@ -14,7 +14,7 @@ from upwatch.domain.status import MonitorStatus
 from upwatch.errors import NotFoundError, ValidationFailedError
 from upwatch.services.dependencies import forget_monitor
 from upwatch.services.transitions import resolve_open_incident
-from upwatch.store.database import dialect_of
+from upwatch.store.database import dialect_of, hold_write_lock
 from upwatch.store.monitors import spec_of, state_of, write_spec, write_state
 from upwatch.store.tables import MonitorRow
 
@@ -86,6 +86,8 @@ async def get_monitor(
 ) -> MonitorRow:
     """With ``for_update`` the row stays locked until commit, so a result written meanwhile
     cannot interleave with the change."""
+    if for_update:
+        await hold_write_lock(session)
     row = await session.get(
         MonitorRow, monitor_id, with_for_update=for_update and dialect_of(session) == "postgresql"
     )

@@ -114,7 +114,7 @@ async def _claim_state(session: AsyncSession, now: datetime) -> RollupStateRow |
         [{"id": STATE_ID, "updated_at": now}],
     )
     statement = select(RollupStateRow).where(RollupStateRow.id == STATE_ID)
-    state = await session.scalar(locked(statement, session, skip_locked=True))
+    state = await session.scalar(await locked(statement, session, skip_locked=True))
     if state is None or state.hours_through is not None:
         return state
     first = await session.scalar(select(func.min(CheckResultRow.scheduled_at)))

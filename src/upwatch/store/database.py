@@ -66,6 +66,22 @@ def dialect_of(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
 
 
+async def hold_write_lock(session: AsyncSession) -> None:
+    """On SQLite, take the database's write lock now, for the session's transaction.
+
+    The driver begins a transaction only at the first write, so what the session read before
+    may have been changed and committed by another session meanwhile; reading after this is
+    what ``SELECT … FOR UPDATE`` is on PostgreSQL (where this does nothing: lock rows there).
+    """
+    if dialect_of(session) != "sqlite":
+        return
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None, "a session's connection is open"
+    if not driver.in_transaction:
+        await connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def insert_ignoring_conflicts(session: AsyncSession, table: Any, *, key: list[str]) -> Insert:
     """``INSERT … ON CONFLICT (key) DO NOTHING`` in the session's dialect (SQLite or PostgreSQL)."""
     insert = pg_insert if dialect_of(session) == "postgresql" else sqlite_insert

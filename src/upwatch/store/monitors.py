@@ -12,7 +12,7 @@ from sqlalchemy.sql.selectable import GenerativeSelect
 from upwatch.domain.monitors import MonitorSpec, kind_fields, parse_monitor
 from upwatch.domain.state import MonitorState
 from upwatch.domain.status import MonitorStatus
-from upwatch.store.database import dialect_of
+from upwatch.store.database import dialect_of, hold_write_lock
 from upwatch.store.tables import MonitorRow
 
 Query = TypeVar("Query", bound=GenerativeSelect)
@@ -68,16 +68,18 @@ def write_state(row: MonitorRow, state: MonitorState) -> None:
     row.incident_open = state.incident_open
 
 
-def locked(statement: Query, session: AsyncSession, *, skip_locked: bool = False) -> Query:
-    """Lock the selected rows on PostgreSQL; SQLite serialises writers on its own."""
+async def locked(statement: Query, session: AsyncSession, *, skip_locked: bool = False) -> Query:
+    """The statement, made to lock the rows it selects until commit: on PostgreSQL with
+    ``FOR UPDATE``; on SQLite, which has no row locks, by taking its write lock first."""
     if dialect_of(session) == "postgresql":
         return statement.with_for_update(skip_locked=skip_locked)
+    await hold_write_lock(session)
     return statement
 
 
 async def lock_monitors(session: AsyncSession, ids: set[int]) -> dict[int, MonitorRow]:
     statement = select(MonitorRow).where(MonitorRow.id.in_(ids)).order_by(MonitorRow.id)
-    rows: Sequence[MonitorRow] = (await session.scalars(locked(statement, session))).all()
+    rows: Sequence[MonitorRow] = (await session.scalars(await locked(statement, session))).all()
     return {row.id: row for row in rows}
 
 
@@ -110,7 +112,7 @@ async def lock_monitor_states(session: AsyncSession, ids: set[int]) -> dict[int,
         .where(MonitorRow.id.in_(ids))
         .order_by(MonitorRow.id)
     )
-    rows: Sequence[MonitorRow] = (await session.scalars(locked(statement, session))).all()
+    rows: Sequence[MonitorRow] = (await session.scalars(await locked(statement, session))).all()
     return {row.id: row for row in rows}
 
 
