@@ -4,6 +4,7 @@ broken and slow peers, the requests it sends, and the addresses it may reach."""
 import asyncio
 import gzip
 import socket
+import zlib
 from ipaddress import IPv4Network
 from typing import Any
 
@@ -15,6 +16,7 @@ from upwatch.domain.status import Outcome
 from upwatch.domain.targets import TargetPolicy
 from upwatch.probes.base import ProbeContext
 from upwatch.probes.http import HttpProbe
+from upwatch.probes.http_body import EXCERPT_LIMIT
 
 PROBE = HttpProbe()
 GZIPPED = gzip.compress(b"all systems nominal")
@@ -107,6 +109,39 @@ async def test_response_framings_and_broken_replies(
         outcome,
         error,
     )
+
+
+PAGE = "<h1>Service unavailable</h1> " * 200
+
+
+def _failing(body: bytes, *fields: bytes) -> bytes:
+    head = [b"HTTP/1.1 503 Service Unavailable", b"Content-Length: %d" % len(body), *fields]
+    return b"\r\n".join(head) + b"\r\n\r\n" + body
+
+
+@pytest.mark.parametrize(
+    ("reply", "excerpt"),
+    [
+        (_failing(PAGE.encode()), PAGE[:EXCERPT_LIMIT]),
+        (_failing(gzip.compress(PAGE.encode()), b"Content-Encoding: GZIP"), PAGE[:EXCERPT_LIMIT]),
+        (
+            _failing(zlib.compress(PAGE.encode()), b"Content-Encoding: deflate"),
+            PAGE[:EXCERPT_LIMIT],
+        ),
+        (
+            _failing("café".encode("latin-1"), b"Content-Type: text/plain; charset=latin-1"),
+            "café",
+        ),
+        (_failing(b"\x1f\x8b garbage", b"Content-Encoding: gzip"), ""),
+        (_failing(b"\x0b\x02\x80", b"Content-Encoding: x-unknown"), ""),
+    ],
+)
+async def test_a_failed_check_shows_the_start_of_the_body_decoded(
+    reply: bytes, excerpt: str
+) -> None:
+    result = await _check_raw(reply)
+
+    assert (result.outcome, result.details["body_excerpt"]) == (Outcome.DOWN, excerpt)
 
 
 async def test_a_head_request_does_not_wait_for_the_announced_body(http_url: str) -> None:

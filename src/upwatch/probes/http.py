@@ -2,6 +2,8 @@
 
 import time
 from base64 import b64encode
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from yarl import URL
@@ -13,7 +15,7 @@ from upwatch.domain.status import Outcome
 from upwatch.errors import TargetRefusedError
 from upwatch.probes.base import MONITORS_KEPT, ProbeContext
 from upwatch.probes.guard import refused
-from upwatch.probes.http_body import EXCERPT_LIMIT, encoded_excerpt, excerpt, text_of
+from upwatch.probes.http_body import EXCERPT_LIMIT, excerpt, text_of
 from upwatch.probes.http_client import HttpRequest, send
 from upwatch.probes.http_response import HttpRequestError
 from upwatch.probes.http_response import HttpResponse as Response
@@ -23,6 +25,8 @@ from upwatch.probes.tls_certificates import certificate_expiry
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 BODY_LIMIT = 1 << 20
 _SEVERITY = {Outcome.UP: 0, Outcome.DEGRADED: 1, Outcome.DOWN: 2}
+# For a response whose header fields were not read: no assertion looks at them.
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 
 class _UnfollowableRedirectError(Exception):
@@ -36,6 +40,8 @@ class _Plan(NamedTuple):
     origin_text: str
     first: HttpRequest
     reads_body: bool
+    reads_headers: bool
+    """The assertions look at header fields, or name the encoding of a body they cannot read."""
     body_limit: int
 
 
@@ -78,7 +84,8 @@ def _plan(spec: HttpMonitor) -> _Plan:
         spec.method, origin, _headers(spec, same_origin=True), spec.body, spec.verify_tls
     )
     limit = BODY_LIMIT if reads_body else EXCERPT_LIMIT
-    plan = _Plan(origin, str(origin), first, reads_body, limit)
+    reads_headers = reads_body or bool(spec.header_assertions)
+    plan = _Plan(origin, str(origin), first, reads_body, reads_headers, limit)
     if len(_plans) >= MONITORS_KEPT:
         _plans.clear()
     # The monitor is kept with its plan, so its id cannot be reused while the entry lives.
@@ -101,11 +108,11 @@ async def _fetch(
             context=context,
             timer=timer,
             body_limit=plan.body_limit,
-            decompress=plan.reads_body,
+            read_headers=plan.reads_headers,
             deadline=deadline,
         )
         location = (
-            response.headers.get("Location")
+            response.location
             if spec.follow_redirects and response.status in REDIRECT_STATUSES
             else None
         )
@@ -173,7 +180,7 @@ def _judge(
         spec,
         HttpResponse(
             status_code=response.status,
-            headers=response.headers,
+            headers=_NO_HEADERS if response.headers is None else response.headers,
             body=body,
             elapsed_ms=latency_ms,
         ),
@@ -224,5 +231,4 @@ def _excerpt(response: Response) -> str:
         raw = response.body()
     except (HttpRequestError, TimeoutError):
         return ""
-    encoding = response.headers.get("Content-Encoding")
-    return encoded_excerpt(raw, content_encoding=encoding, charset=response.charset)
+    return excerpt(text_of(raw, response.charset))

@@ -48,8 +48,10 @@ class HttpResponse:
     __slots__ = (
         "_body",
         "_body_error",
+        "content_type",
         "duration",
         "headers",
+        "location",
         "peer_certificate",
         "status",
         "truncated",
@@ -62,7 +64,9 @@ class HttpResponse:
         *,
         url: URL,
         status: int,
-        headers: ResponseHeaders,
+        headers: ResponseHeaders | None,
+        location: str | None,
+        content_type: str | None,
         body: bytes,
         truncated: bool,
         body_error: Exception | None,
@@ -73,6 +77,10 @@ class HttpResponse:
         self.url = url
         self.status = status
         self.headers = headers
+        """The header fields, when the request was asked to read them."""
+        self.location = location
+        """Where a redirect leads, resolved against the URL."""
+        self.content_type = content_type
         self.truncated = truncated
         self.peer_certificate = peer_certificate
         self.waited = waited
@@ -84,8 +92,7 @@ class HttpResponse:
 
     @property
     def charset(self) -> str | None:
-        content_type = self.headers.get("Content-Type", "")
-        for parameter in content_type.split(";")[1:]:
+        for parameter in (self.content_type or "").split(";")[1:]:
             name, _, value = parameter.partition("=")
             if name.strip().lower() == "charset":
                 return value.strip().strip('"') or None
