@@ -204,6 +204,9 @@ async def resolve_open_incidents(
     )
     newest: dict[int, IncidentRow] = {}
     for incident in open_incidents:
-        incident.resolved_at = resolving[incident.monitor_id]
+        # A result taken before the incident opened but stored after it (a ping received in
+        # time, written after the overdue sweep) ends it as it opens: never before, which
+        # would count negative downtime.
+        incident.resolved_at = max(resolving[incident.monitor_id], incident.opened_at)
         newest.setdefault(incident.monitor_id, incident)
     return newest
