@@ -19,6 +19,7 @@ import uvloop
 from upwatch.domain.monitors import parse_monitor
 from upwatch.domain.results import CheckResult
 from upwatch.engine.jobs import CheckJob
+from upwatch.engine.long_lived import tune_collector
 from upwatch.engine.runner import Runner
 from upwatch.probes.base import ProbeContext
 from upwatch.settings import Settings
@@ -123,6 +124,7 @@ async def _measure(
 def main() -> None:
     kind, target, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
     work = _bare if kind.endswith("-bare") else _upwatch
+    tune_collector()  # as every role does at start-up
     print(json.dumps(uvloop.run(work(kind, target, seconds))))
 
 

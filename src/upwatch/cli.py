@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from upwatch.engine.long_lived import freeze_start_up
+from upwatch.engine.long_lived import tune_collector
 from upwatch.errors import ConfigurationError, UpwatchError
 from upwatch.logs import configure_logging
 from upwatch.settings import Settings, get_settings
@@ -93,7 +93,7 @@ def _serve_http(app: object, settings: Settings, *, workers: int = 1) -> None:
     """Serve ``app``, or with several workers the factory named by the string ``app``."""
     import uvicorn
 
-    freeze_start_up()
+    tune_collector()
     uvicorn.run(
         app,  # type: ignore[arg-type]
         factory=isinstance(app, str),
@@ -154,7 +154,7 @@ def scheduler() -> None:
 
     import uvloop
 
-    freeze_start_up()
+    tune_collector()
     uvloop.run(run())
 
 
@@ -174,7 +174,7 @@ def worker(
     settings = _fleet_settings()
     celery = create_celery(settings)
     register_tasks(celery, settings)
-    freeze_start_up()
+    tune_collector()
     celery.worker_main(
         [
             "worker",

@@ -7,7 +7,7 @@ come from the environment, as in the parent that checked them, and everything pe
 
 from fastapi import FastAPI
 
-from upwatch.engine.long_lived import freeze_start_up
+from upwatch.engine.long_lived import tune_collector
 from upwatch.logs import configure_logging
 from upwatch.settings import get_settings
 from upwatch.web.app import create_app
@@ -24,5 +24,5 @@ def create_api_app() -> FastAPI:
         file_keep_days=settings.log_file_keep_days,
     )
     app = create_app(settings, role="api")
-    freeze_start_up()  # as ``upwatch serve`` does
+    tune_collector()  # as ``upwatch serve`` does
     return app
