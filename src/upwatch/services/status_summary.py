@@ -44,6 +44,29 @@ class ComponentSummary(BaseModel):
         """The leading ``days`` as kept between renders (the same object while unchanged)."""
         return self._finished
 
+    @classmethod
+    def of_days(
+        cls,
+        *,
+        monitor_id: int,
+        name: str,
+        status: MonitorStatus,
+        finished: FinishedDays,
+        recent: FinishedDays,
+    ) -> "ComponentSummary":
+        """A component's summary from its finished days (kept between renders) and the live
+        ones after them."""
+        checks, failures = finished.checks + recent.checks, finished.failures + recent.failures
+        summary = cls(
+            monitor_id=monitor_id,
+            name=name,
+            status=status,
+            uptime_percent=uptime_of(checks, failures),
+            days=[*finished.bars, *recent.bars],
+        )
+        summary._finished = finished
+        return summary
+
 
 class GroupSummary(BaseModel):
     name: str
@@ -138,16 +161,13 @@ async def _components(
     components = {}
     for component in placed:
         monitor_id = component.monitor.id
-        kept, recent = finished[monitor_id], live[monitor_id]
-        summary = ComponentSummary(
+        components[monitor_id] = ComponentSummary.of_days(
             monitor_id=monitor_id,
             name=component.name,
             status=MonitorStatus(component.monitor.status),
-            uptime_percent=uptime_of(kept.checks + recent.checks, kept.failures + recent.failures),
-            days=[*kept.bars, *recent.bars],
+            finished=finished[monitor_id],
+            recent=live[monitor_id],
         )
-        summary._finished = kept
-        components[monitor_id] = summary
     return components
 
 
