@@ -110,7 +110,9 @@ def _announce(announcement: Announcement, context: _Context, outbox: Outbox) -> 
         announcement.incident,
     )
     if _turns_degraded(transition) and not announcement.flapping:
-        _degraded(monitor, transition.at, announcement.check, context, outbox)
+        key = f"monitor-{monitor.id}-degraded-{transition.at.isoformat()}"
+        event, check = EventKind.DEGRADED, announcement.check
+        _to_policy(monitor, event, transition.at, context, outbox, key=key, check=check)
     elif transition.opens_incident and incident is not None:
         if announcement.flapping:
             _announce_flapping(monitor, transition, incident, context, outbox)
@@ -140,29 +142,6 @@ def _turns_degraded(transition: Transition) -> bool:
     )
 
 
-def _degraded(
-    monitor: MonitorRow,
-    at: datetime,
-    check: dict[str, Any],
-    context: _Context,
-    outbox: Outbox,
-) -> None:
-    policy = policy_of(monitor, context.policies)
-    if not policy.announces(EventKind.DEGRADED):
-        return
-    outbox.add(
-        delivery_rows(
-            monitor=monitor,
-            incident=None,
-            check=check,
-            event=EventKind.DEGRADED,
-            channel_ids=policy.channels,
-            at=at,
-            key=f"monitor-{monitor.id}-degraded-{at.isoformat()}",
-        )
-    )
-
-
 def _announce_flapping(
     monitor: MonitorRow,
     transition: Transition,
@@ -182,6 +161,22 @@ def _to_policy_channels(
     context: _Context,
     outbox: Outbox,
 ) -> None:
+    key = f"incident-{incident.id}-{event.value}"
+    _to_policy(monitor, event, at, context, outbox, key=key, incident=incident)
+
+
+def _to_policy(
+    monitor: MonitorRow,
+    event: EventKind,
+    at: datetime,
+    context: _Context,
+    outbox: Outbox,
+    *,
+    key: str,
+    incident: IncidentRow | None = None,
+    check: dict[str, Any] | None = None,
+) -> None:
+    """Queue ``event`` to the channels of the monitor's alert policy, if it announces it."""
     policy = policy_of(monitor, context.policies)
     if not policy.announces(event):
         return
@@ -189,10 +184,11 @@ def _to_policy_channels(
         delivery_rows(
             monitor=monitor,
             incident=incident,
+            check=check,
             event=event,
             channel_ids=policy.channels,
             at=at,
-            key=f"incident-{incident.id}-{event.value}",
+            key=key,
         )
     )
 
