@@ -144,6 +144,35 @@ async def test_a_failed_check_shows_the_start_of_the_body_decoded(
     assert (result.outcome, result.details["body_excerpt"]) == (Outcome.DOWN, excerpt)
 
 
+@pytest.mark.parametrize(
+    ("reply", "fields", "outcome", "error"),
+    [
+        (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=\xe9\r\n\r\nok", {}, "up", None),
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=\xe9\r\n\r\nok",
+            {"body_contains": ["ok"]},
+            "up",
+            None,
+        ),
+        (
+            b"HTTP/1.1 302 Found\r\nLocation: http://caf\xe9.example/\r\n\r\n",
+            {},
+            "down",
+            "redirect to an invalid URL",
+        ),
+    ],
+)
+async def test_head_fields_that_are_not_utf8_are_judged_not_crashed_on(
+    reply: bytes, fields: dict[str, Any], outcome: str, error: str | None
+) -> None:
+    result = await _check_raw(reply, **fields)
+
+    assert (result.outcome.value, result.error and result.error[: len(error or "")]) == (
+        outcome,
+        error,
+    )
+
+
 async def test_a_head_request_does_not_wait_for_the_announced_body(http_url: str) -> None:
     async with ProbeContext() as context:
         result = await PROBE.check(http_monitor(f"{http_url}/text", method="HEAD"), context)

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from tests.probes import http_monitor
-from tests.probes.conftest import BEARER_TOKEN
+from tests.probes.conftest import BASIC_PASSWORD, BASIC_USER, BEARER_TOKEN
 from upwatch.domain.status import Outcome
 from upwatch.domain.targets import TargetPolicy
 from upwatch.probes.base import ProbeContext
@@ -170,3 +170,20 @@ async def test_the_target_policy_applies_to_literals_and_resolved_names(
 
     assert result.outcome is outcome
     assert (result.error or "").startswith(error or "")
+
+
+@pytest.mark.parametrize(
+    ("location", "outcome"),
+    [("/auth/basic", Outcome.UP), ("http://localhost:{port}/auth/basic", Outcome.DOWN)],
+)
+async def test_credentials_in_the_url_go_on_only_to_the_monitored_origin(
+    http_url: str, context: ProbeContext, location: str, outcome: Outcome
+) -> None:
+    port = http_url.rsplit(":", 1)[1]
+    with_credentials = http_url.replace("http://", f"http://{BASIC_USER}:{BASIC_PASSWORD}@")
+    spec = http_monitor(f"{with_credentials}/redirect?to={location.format(port=port)}")
+
+    result = await PROBE.check(spec, context)
+
+    assert result.outcome == outcome
+    assert BASIC_PASSWORD not in result.details["final_url"]

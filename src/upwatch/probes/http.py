@@ -38,6 +38,7 @@ class _Plan(NamedTuple):
 
     origin: URL
     origin_text: str
+    """The URL as results show it: without credentials."""
     first: HttpRequest
     reads_body: bool
     reads_headers: bool
@@ -85,7 +86,7 @@ def _plan(spec: HttpMonitor) -> _Plan:
     )
     limit = BODY_LIMIT if reads_body else EXCERPT_LIMIT
     reads_headers = reads_body or bool(spec.header_assertions)
-    plan = _Plan(origin, str(origin), first, reads_body, reads_headers, limit)
+    plan = _Plan(origin, str(origin.with_user(None)), first, reads_body, reads_headers, limit)
     if len(_plans) >= MONITORS_KEPT:
         _plans.clear()
     # The monitor is kept with its plan, so its id cannot be reused while the entry lives.
@@ -118,7 +119,7 @@ async def _fetch(
         )
         if not location:
             latency_ms = (earlier_hops + response.waited) * 1000
-            final_url = str(response.url) if redirects else plan.origin_text
+            final_url = str(response.url.with_user(None)) if redirects else plan.origin_text
             return _judge(spec, context, response, final_url, latency_ms, redirects, timer)
         earlier_hops += response.duration
         if visited is None:
@@ -140,7 +141,12 @@ def _redirected(
         raise _UnfollowableRedirectError(message) from exc
     if target.scheme not in ("http", "https") or not target.host:
         raise _UnfollowableRedirectError(f"redirect to a non-HTTP URL {location!r}")
-    headers = _headers(spec, same_origin=target.origin() == origin.origin())
+    same_origin = target.origin() == origin.origin()
+    if same_origin and origin.user is not None and target.user is None:
+        # libcurl reports where a redirect leads without the URL's credentials: they go on to
+        # the monitor's own origin, as the auth field's header does.
+        target = target.with_user(origin.user).with_password(origin.password)
+    headers = _headers(spec, same_origin=same_origin)
     # What browsers do: 303 turns any method but HEAD into GET, 301/302 turn POST into GET.
     if (status == 303 and hop.method != "HEAD") or (status in (301, 302) and hop.method == "POST"):
         return HttpRequest("GET", target, headers, None, spec.verify_tls)

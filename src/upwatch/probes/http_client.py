@@ -22,7 +22,12 @@ from upwatch import __version__
 from upwatch.domain.targets import IPAddress, TargetPolicy
 from upwatch.probes.base import MONITORS_KEPT, ProbeContext, TrustStore
 from upwatch.probes.guard import ensure_allowed, host_address, resolve_checked
-from upwatch.probes.http_response import HttpRequestError, HttpResponse, ResponseHeaders
+from upwatch.probes.http_response import (
+    UNDECODABLE,
+    HttpRequestError,
+    HttpResponse,
+    ResponseHeaders,
+)
 from upwatch.probes.http_timer import RequestTimer
 from upwatch.probes.tcp import connect_error
 
@@ -234,8 +239,8 @@ def _response(
         url=url,
         status=status,
         headers=headers,
-        location=handle.getinfo(pycurl.REDIRECT_URL),
-        content_type=handle.getinfo(pycurl.CONTENT_TYPE),
+        location=_info_text(handle, pycurl.REDIRECT_URL),
+        content_type=_info_text(handle, pycurl.CONTENT_TYPE),
         body=body.content(),
         truncated=body.truncated,
         body_error=body_error,
@@ -243,6 +248,13 @@ def _response(
         waited=dns + started_transfer / 1e6,
         duration=dns + handle.getinfo(pycurl.TOTAL_TIME_T) / 1e6,
     )
+
+
+def _info_text(handle: pycurl.Curl, info: int) -> str | None:
+    """Text libcurl took from the response's head: bytes that are not UTF-8 survive as
+    surrogates, as in the header fields (``getinfo`` would raise on them)."""
+    raw: bytes | None = handle.getinfo_raw(info)
+    return None if raw is None else raw.decode("utf-8", UNDECODABLE)
 
 
 def _failure(handle: pycurl.Curl, url: URL, code: int, message: str, *, final: bool) -> Exception:

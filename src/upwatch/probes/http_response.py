@@ -6,7 +6,7 @@ from multidict import CIMultiDict
 from yarl import URL
 
 # Header bytes that are not UTF-8 survive as surrogates rather than failing the check.
-_UNDECODABLE = "surrogateescape"
+UNDECODABLE = "surrogateescape"
 
 
 class HttpRequestError(Exception):
@@ -120,8 +120,8 @@ def _parsed_head(head: bytes) -> CIMultiDict[str]:
         if colon:
             fields.append(
                 (
-                    name.strip().decode("utf-8", _UNDECODABLE),
-                    value.strip().decode("utf-8", _UNDECODABLE),
+                    name.strip().decode("utf-8", UNDECODABLE),
+                    value.strip().decode("utf-8", UNDECODABLE),
                 )
             )
     return CIMultiDict(fields)
