@@ -85,11 +85,15 @@ async def get_monitor(
     *, session: AsyncSession, monitor_id: int, for_update: bool = False
 ) -> MonitorRow:
     """With ``for_update`` the row stays locked until commit, so a result written meanwhile
-    cannot interleave with the change."""
+    cannot interleave with the change, and is read again under the lock even when the session
+    holds it already (from a read before the lock, which may have changed since)."""
     if for_update:
         await hold_write_lock(session)
     row = await session.get(
-        MonitorRow, monitor_id, with_for_update=for_update and dialect_of(session) == "postgresql"
+        MonitorRow,
+        monitor_id,
+        with_for_update=for_update and dialect_of(session) == "postgresql",
+        populate_existing=for_update,
     )
     if row is None:
         raise NotFoundError(f"monitor {monitor_id} does not exist")
