@@ -12,6 +12,10 @@ from upwatch.probes.http_body import text_of
         ("café".encode("latin-1"), "latin-1", "café"),
         ("café".encode("latin-1"), None, "caf\ufffd"),
         (b"plain", "no-such-charset", "plain"),
+        ("café".encode(), "base64", "café"),
+        ("café".encode(), "rot13", "café"),
+        ("café".encode(), "undefined", "café"),
+        ("café".encode(), "caf\udce9", "café"),
     ],
 )
 def test_bodies_decode_with_the_declared_charset(

@@ -187,3 +187,13 @@ async def test_credentials_in_the_url_go_on_only_to_the_monitored_origin(
 
     assert result.outcome == outcome
     assert BASIC_PASSWORD not in result.details["final_url"]
+
+
+async def test_a_redirect_loop_is_reported_without_the_urls_credentials(
+    http_url: str, context: ProbeContext
+) -> None:
+    with_credentials = http_url.replace("http://", f"http://{BASIC_USER}:{BASIC_PASSWORD}@")
+
+    result = await PROBE.check(http_monitor(f"{with_credentials}/loop/a"), context)
+
+    assert result.error == f"redirect loop: {http_url}/loop/a was already visited"

@@ -126,7 +126,8 @@ async def _fetch(
             visited = {(request.method, request.url)}
         request = _redirected(spec, plan.origin, request, response.status, location)
         if (request.method, request.url) in visited:
-            raise _UnfollowableRedirectError(f"redirect loop: {request.url} was already visited")
+            shown = request.url.with_user(None)
+            raise _UnfollowableRedirectError(f"redirect loop: {shown} was already visited")
         visited.add((request.method, request.url))
     raise _UnfollowableRedirectError(f"too many redirects: more than {spec.max_redirects}")
 

@@ -64,6 +64,7 @@ _TLS_FAILURES = frozenset(
     }
 )
 # libcurl wraps OpenSSL's reason: "SSL certificate OpenSSL verify result: <reason> (20)".
+_BEYOND_ASCII = re.compile(rb"[\x80-\xff]")
 _CERTIFICATE_PROBLEM = re.compile(
     r"SSL certificate (?:problem|OpenSSL verify result): (.*?)(?: \(\d+\))?"
 )
@@ -239,7 +240,7 @@ def _response(
         url=url,
         status=status,
         headers=headers,
-        location=_info_text(handle, pycurl.REDIRECT_URL),
+        location=_redirect_target(handle),
         content_type=_info_text(handle, pycurl.CONTENT_TYPE),
         body=body.content(),
         truncated=body.truncated,
@@ -248,6 +249,23 @@ def _response(
         waited=dns + started_transfer / 1e6,
         duration=dns + handle.getinfo(pycurl.TOTAL_TIME_T) / 1e6,
     )
+
+
+def _redirect_target(handle: pycurl.Curl) -> str | None:
+    """Where a redirect leads, as libcurl resolved it against the URL.
+
+    libcurl percent-encodes the bytes beyond ASCII of a relative target but passes an absolute
+    one on as sent: they are encoded here the same way (as browsers do), since the URL parser
+    would drop them undecoded and the probe would follow another URL than the server named.
+    """
+    raw: bytes | None = handle.getinfo_raw(pycurl.REDIRECT_URL)
+    if raw is None:
+        return None
+    return _BEYOND_ASCII.sub(_percent_encoded, raw).decode("ascii")
+
+
+def _percent_encoded(byte: re.Match[bytes]) -> bytes:
+    return b"%%%02X" % byte[0][0]
 
 
 def _info_text(handle: pycurl.Curl, info: int) -> str | None:
