@@ -63,8 +63,8 @@ _TLS_FAILURES = frozenset(
         pycurl.E_SSL_ISSUER_ERROR,
     }
 )
-# libcurl wraps OpenSSL's reason: "SSL certificate OpenSSL verify result: <reason> (20)".
 _BEYOND_ASCII = re.compile(rb"[\x80-\xff]")
+# libcurl wraps OpenSSL's reason: "SSL certificate OpenSSL verify result: <reason> (20)".
 _CERTIFICATE_PROBLEM = re.compile(
     r"SSL certificate (?:problem|OpenSSL verify result): (.*?)(?: \(\d+\))?"
 )
