@@ -14,8 +14,7 @@ from upwatch.domain.status import MonitorStatus
 from upwatch.errors import NotFoundError, ValidationFailedError
 from upwatch.services.dependencies import forget_monitor
 from upwatch.services.transitions import resolve_open_incident
-from upwatch.store.database import dialect_of, hold_write_lock
-from upwatch.store.monitors import spec_of, state_of, write_spec, write_state
+from upwatch.store.monitors import locked, spec_of, state_of, write_spec, write_state
 from upwatch.store.tables import MonitorRow
 
 
@@ -88,13 +87,10 @@ async def get_monitor(
     cannot interleave with the change, and is read again under the lock even when the session
     holds it already (from a read before the lock, which may have changed since)."""
     if for_update:
-        await hold_write_lock(session)
-    row = await session.get(
-        MonitorRow,
-        monitor_id,
-        with_for_update=for_update and dialect_of(session) == "postgresql",
-        populate_existing=for_update,
-    )
+        statement = await locked(select(MonitorRow).where(MonitorRow.id == monitor_id), session)
+        row = await session.scalar(statement.execution_options(populate_existing=True))
+    else:
+        row = await session.get(MonitorRow, monitor_id)
     if row is None:
         raise NotFoundError(f"monitor {monitor_id} does not exist")
     return row
