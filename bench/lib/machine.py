@@ -5,6 +5,7 @@ import platform
 import re
 import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
 from bench.lib.proc import REPO
 
@@ -48,12 +49,23 @@ def machine() -> Machine:
     return Machine(model, os.cpu_count() or 0, kib / 1024 / 1024, platform.release(), load)
 
 
+def commit_of(repo: Path) -> str:
+    """The checked-out commit, marked when tracked files differ from it."""
+    sha = _output("git", "-C", str(repo), "rev-parse", "--short=12", "HEAD")
+    # ``_output`` answers "unknown" for no output, which a clean tree gives: ask the exit code.
+    changed = subprocess.run(  # noqa: S603 - our own fixed command
+        ["git", "-C", str(repo), "diff", "--quiet", "HEAD"],  # noqa: S607 - git from PATH
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+    return f"{sha} (with uncommitted changes)" if changed.returncode == 1 else sha
+
+
 def versions() -> dict[str, str]:
-    sha = _output("git", "-C", str(REPO), "rev-parse", "--short=12", "HEAD")
-    dirty = _output("git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no")
     return {
         "Python": platform.python_version(),
-        "Upwatch": f"{sha}{' (with uncommitted changes)' if dirty.strip() else ''}",
+        "Upwatch": commit_of(REPO),
         "PostgreSQL": _first_match(r"(\d+\.\d+)", _output("psql", "--version")),
         "Redis": _first_match(r"v=(\S+)", _output("redis-server", "--version")),
         "nginx": _first_match(r"nginx/(\S+)", _output("nginx", "-v")),
