@@ -270,6 +270,24 @@ async def test_pings_of_a_steady_monitor_move_its_heartbeat_fields_and_last_chec
     assert row.deadline_at == clock() + timedelta(seconds=250 + 360)
 
 
+async def test_a_failure_after_a_quiet_ping_in_one_batch_leaves_the_failure_as_last_check(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    monitor_id = await _heartbeat(sessions, clock, period=300, grace=60, retries=0)
+    await _ping(sessions, monitor_id, clock, PingKind.SUCCESS)
+    batch = [
+        _at(monitor_id, clock, 100, PingKind.SUCCESS),
+        _at(monitor_id, clock, 200, PingKind.FAIL),
+    ]
+    async with sessions.begin() as session:
+        events = await record_pings(session=session, pings=batch, flap=FLAP)
+    async with sessions() as session:
+        row = await session.get_one(MonitorRow, monitor_id)
+    assert [event.transition.current for event in events] == [MonitorStatus.DOWN]
+    assert row.status == MonitorStatus.DOWN
+    assert row.last_ping_at == row.last_checked_at == clock() + timedelta(seconds=200)
+
+
 async def test_a_monitor_paused_while_its_pings_are_recorded_stays_paused_without_a_deadline(
     sessions: async_sessionmaker[AsyncSession], clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:

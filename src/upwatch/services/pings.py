@@ -15,7 +15,7 @@ from upwatch.domain.results import CheckResult, ProbeResult
 from upwatch.domain.schedule import heartbeat_deadline
 from upwatch.domain.state import FlapPolicy
 from upwatch.domain.status import Outcome, PingKind
-from upwatch.services.results import insert_new_results, settle_quiet
+from upwatch.services.results import insert_new_results, split_quiet
 from upwatch.services.silencing import Silencing
 from upwatch.services.transitions import Change, MonitorEvent, apply_to_monitors
 from upwatch.store.database import insert_ignoring_conflicts
@@ -88,16 +88,18 @@ async def record_pings(
     for ping, monitor in sorted(arrived, key=lambda pair: pair[0].received_at):
         walk.step(monitor, ping)
     walk.set_deadlines()
-    await write_heartbeats(session, (monitors[monitor_id] for monitor_id in walk.pinged))
     await _record_durations(session, walk.durations)
     inserted = await insert_new_results(session, walk.results)
-    eventful = await settle_quiet(
-        session,
+    checked, eventful = split_quiet(
         [r for r in walk.results if (r.monitor_id, r.scheduled_at) in inserted],
         monitors,
         flap,
         keep_older=True,
     )
+    for monitor_id, at in checked.items():
+        set_committed_value(monitors[monitor_id], "last_checked_at", at)
+    # The quiet results' last check goes with the heartbeat fields: one statement, not two.
+    await write_heartbeats(session, (monitors[monitor_id] for monitor_id in walk.pinged))
     changes = [
         Change(
             row=monitors[result.monitor_id],

@@ -83,12 +83,24 @@ async def settle_quiet(
     results: Sequence[CheckResult],
     states: dict[int, MonitorRow],
     flap: FlapPolicy,
+) -> list[CheckResult]:
+    """Apply the results that change nothing but ``last_checked_at`` in one statement (see
+    ``split_quiet``); return the others, in order."""
+    checked, eventful = split_quiet(results, states, flap)
+    await mark_checked(session, checked)
+    return eventful
+
+
+def split_quiet(
+    results: Sequence[CheckResult],
+    states: dict[int, MonitorRow],
+    flap: FlapPolicy,
     *,
     keep_older: bool = False,
-) -> list[CheckResult]:
-    """Apply the results that change nothing but ``last_checked_at`` (an UP check of a monitor
-    that is UP and steady: nearly all of them) in one statement; return the others, in order.
-    Once a monitor has a result that changes it, its later ones in the batch wait for it.
+) -> tuple[dict[int, datetime], list[CheckResult]]:
+    """The new ``last_checked_at`` of each monitor whose results change nothing else (an UP
+    check of a monitor that is UP and steady: nearly all of them), and the other results, in
+    order. Once a monitor has a result that changes it, its later ones in the batch wait for it.
 
     A result older than its monitor's last check is dropped: an older check finishing late
     never overwrites a newer one. ``keep_older`` keeps it for what it changes (a ping received
@@ -107,8 +119,7 @@ async def settle_quiet(
             eventful.append(result)
         elif not older:
             checked[result.monitor_id] = result.scheduled_at
-    await mark_checked(session, checked)
-    return eventful
+    return checked, eventful
 
 
 def _quiet(state: MonitorRow, result: CheckResult, flap: FlapPolicy) -> bool:

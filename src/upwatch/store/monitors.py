@@ -150,9 +150,9 @@ async def mark_checked(session: AsyncSession, checked: Mapping[int, datetime]) -
 
 
 async def write_heartbeats(session: AsyncSession, rows: Iterable[MonitorRow]) -> None:
-    """Store locked heartbeat rows' last ping, last start and deadline, in one statement,
-    as they are in memory (set there with ``set_committed_value``, which the unit of work
-    would not write)."""
+    """Store locked heartbeat rows' last ping, last start, deadline and last check, in one
+    statement, as they are in memory (set there with ``set_committed_value``, which the unit
+    of work would not write)."""
     await _update_each(
         session,
         {
@@ -160,6 +160,7 @@ async def write_heartbeats(session: AsyncSession, rows: Iterable[MonitorRow]) ->
                 "last_ping_at": row.last_ping_at,
                 "last_start_at": row.last_start_at,
                 "deadline_at": row.deadline_at,
+                "last_checked_at": row.last_checked_at,
             }
             for row in rows
         },
