@@ -14,6 +14,7 @@ from upwatch.services.heartbeats import mark_overdue
 from upwatch.services.monitors import create_monitor, set_paused
 from upwatch.services.pings import PING_BODY_LIMIT, Ping, new_intake_id, ping_body, record_pings
 from upwatch.services.silencing import Silencing
+from upwatch.services.transitions import MonitorEvent
 from upwatch.store.tables import CheckResultRow, IncidentRow, MonitorRow, PingRow
 
 FLAP = FlapPolicy()
@@ -167,6 +168,16 @@ def test_nul_bytes_in_a_ping_body_are_replaced() -> None:
     assert ping_body(b"ok\x00done") == ("ok\ufffddone", False)
 
 
+async def _record_and_read(
+    sessions: async_sessionmaker[AsyncSession], batch: list[Ping], monitor_id: int
+) -> tuple[list[MonitorEvent], MonitorRow]:
+    """Record ``batch`` as one; its events and the monitor's row afterwards."""
+    async with sessions.begin() as session:
+        events = await record_pings(session=session, pings=batch, flap=FLAP)
+    async with sessions() as session:
+        return events, await session.get_one(MonitorRow, monitor_id)
+
+
 def _at(monitor_id: int, clock: Clock, seconds: float, kind: PingKind) -> Ping:
     return Ping(
         intake_id=new_intake_id(),
@@ -259,10 +270,7 @@ async def test_pings_of_a_steady_monitor_move_its_heartbeat_fields_and_last_chec
         _at(monitor_id, clock, 250, PingKind.SUCCESS),
         _at(monitor_id, clock, 260, PingKind.START),
     ]
-    async with sessions.begin() as session:
-        events = await record_pings(session=session, pings=batch, flap=FLAP)
-    async with sessions() as session:
-        row = await session.get_one(MonitorRow, monitor_id)
+    events, row = await _record_and_read(sessions, batch, monitor_id)
     assert events == []
     assert row.status == MonitorStatus.UP
     assert row.last_ping_at == row.last_checked_at == clock() + timedelta(seconds=250)
@@ -279,10 +287,7 @@ async def test_a_failure_after_a_quiet_ping_in_one_batch_leaves_the_failure_as_l
         _at(monitor_id, clock, 100, PingKind.SUCCESS),
         _at(monitor_id, clock, 200, PingKind.FAIL),
     ]
-    async with sessions.begin() as session:
-        events = await record_pings(session=session, pings=batch, flap=FLAP)
-    async with sessions() as session:
-        row = await session.get_one(MonitorRow, monitor_id)
+    events, row = await _record_and_read(sessions, batch, monitor_id)
     assert [event.transition.current for event in events] == [MonitorStatus.DOWN]
     assert row.status == MonitorStatus.DOWN
     assert row.last_ping_at == row.last_checked_at == clock() + timedelta(seconds=200)
