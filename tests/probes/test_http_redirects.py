@@ -1,16 +1,19 @@
 """The HTTP probe's redirects, hop by hop, and the target policy on every hop."""
 
+from base64 import b64encode
 from ipaddress import IPv4Network
 from typing import Any
 
 import pytest
+from yarl import URL
 
 from tests.probes import http_monitor
 from tests.probes.conftest import BASIC_PASSWORD, BASIC_USER, BEARER_TOKEN
 from upwatch.domain.status import Outcome
 from upwatch.domain.targets import TargetPolicy
 from upwatch.probes.base import ProbeContext
-from upwatch.probes.http import HttpProbe
+from upwatch.probes.http import HttpProbe, _redirected
+from upwatch.probes.http_client import HttpRequest
 
 PROBE = HttpProbe()
 METADATA_URLS = [
@@ -187,6 +190,43 @@ async def test_credentials_in_the_url_go_on_only_to_the_monitored_origin(
 
     assert result.outcome == outcome
     assert BASIC_PASSWORD not in result.details["final_url"]
+
+
+async def test_a_password_without_a_user_name_goes_on_to_the_monitored_origin(
+    http_url: str, context: ProbeContext
+) -> None:
+    with_password = http_url.replace("http://", f"http://:{BASIC_PASSWORD}@")
+    sent = "Basic " + b64encode(f":{BASIC_PASSWORD}".encode()).decode()
+    spec = http_monitor(
+        f"{with_password}/redirect?to=/echo",
+        json_assertions=[{"path": "$.authorization", "equals": sent}],
+    )
+
+    result = await PROBE.check(spec, context)
+
+    assert (result.outcome, result.error) == (Outcome.UP, None)
+
+
+@pytest.mark.parametrize(
+    ("monitored", "location", "followed"),
+    [
+        ("http://u:p@example.com/a", "http://example.com:80/b", "http://u:p@example.com/b"),
+        ("https://u:p@example.com/a", "https://EXAMPLE.com:443/b", "https://u:p@example.com/b"),
+        ("http://u:p@example.com/a", "http://example.com:8080/b", "http://example.com:8080/b"),
+        ("http://u:p@example.com/a", "https://example.com/b", "https://example.com/b"),
+    ],
+)
+def test_the_default_port_spelled_out_is_the_same_origin(
+    monitored: str, location: str, followed: str
+) -> None:
+    # Decided before any connection: no server need listen on port 80 or 443 for this.
+    spec = http_monitor(monitored, auth={"type": "bearer", "token": BEARER_TOKEN})
+    first = HttpRequest("GET", URL(monitored), (), None, verify_tls=True)
+
+    hop = _redirected(spec, URL(monitored), first, 302, location)
+
+    assert str(hop.url) == followed
+    assert (("Authorization", f"Bearer {BEARER_TOKEN}") in hop.headers) == ("u:p@" in followed)
 
 
 async def test_a_redirect_loop_is_reported_without_the_urls_credentials(

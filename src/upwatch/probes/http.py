@@ -143,16 +143,26 @@ def _redirected(
         raise _UnfollowableRedirectError(message) from exc
     if target.scheme not in ("http", "https") or not target.host:
         raise _UnfollowableRedirectError(f"redirect to a non-HTTP URL {location!r}")
-    same_origin = target.origin() == origin.origin()
-    if same_origin and origin.user is not None and target.user is None:
+    same_origin = _origin_of(target) == _origin_of(origin)
+    if same_origin and _has_credentials(origin) and not _has_credentials(target):
         # libcurl reports where a redirect leads without the URL's credentials: they go on to
         # the monitor's own origin, as the auth field's header does.
-        target = target.with_user(origin.user).with_password(origin.password)
+        target = target.with_user(origin.user or "").with_password(origin.password)
     headers = _headers(spec, same_origin=same_origin)
     # What browsers do: 303 turns any method but HEAD into GET, 301/302 turn POST into GET.
     if (status == 303 and hop.method != "HEAD") or (status in (301, 302) and hop.method == "POST"):
         return HttpRequest("GET", target, headers, None, spec.verify_tls)
     return HttpRequest(hop.method, target, headers, hop.body, spec.verify_tls)
+
+
+def _origin_of(url: URL) -> tuple[str, str | None, int | None]:
+    # Not ``URL.origin()``: yarl tells ``http://host:80`` from ``http://host``, browsers don't.
+    return url.scheme, url.host, url.port
+
+
+def _has_credentials(url: URL) -> bool:
+    # ``http://:secret@host/`` has a password and no user name.
+    return url.user is not None or url.password is not None
 
 
 def _headers(spec: HttpMonitor, *, same_origin: bool) -> tuple[tuple[str, str], ...]:
