@@ -53,12 +53,15 @@ def commit_of(repo: Path) -> str:
     """The checked-out commit, marked when tracked files differ from it."""
     sha = _output("git", "-C", str(repo), "rev-parse", "--short=12", "HEAD")
     # ``_output`` answers "unknown" for no output, which a clean tree gives: ask the exit code.
-    changed = subprocess.run(  # noqa: S603 - our own fixed command
-        ["git", "-C", str(repo), "diff", "--quiet", "HEAD"],  # noqa: S607 - git from PATH
-        capture_output=True,
-        timeout=30,
-        check=False,
-    )
+    try:
+        changed = subprocess.run(  # noqa: S603 - our own fixed command
+            ["git", "-C", str(repo), "diff", "--quiet", "HEAD"],  # noqa: S607 - git from PATH
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    except OSError:
+        return sha  # no git: ``_output`` said so already
     return f"{sha} (with uncommitted changes)" if changed.returncode == 1 else sha
 
 

@@ -3,6 +3,7 @@
 import subprocess
 from pathlib import Path
 
+import pytest
 from bench.lib.machine import commit_of
 
 
@@ -34,3 +35,11 @@ def test_a_clean_checkout_is_named_by_its_commit_alone(tmp_path: Path) -> None:
 
     (tmp_path / "tracked.txt").write_text("changed\n")
     assert commit_of(tmp_path) == f"{sha} (with uncommitted changes)"
+
+
+def test_without_git_the_commit_is_not_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
+
+    assert commit_of(tmp_path) == "not found"
