@@ -65,8 +65,9 @@ async def record_pings(
     A batch costs a fixed number of statements, whatever its size: the pings are inserted in
     one statement, the new ones walked in time order in memory (start times, durations, late
     deliveries), the monitors' heartbeat fields and their check results written in one
-    statement each; results that change nothing but the last check time (the monitor was UP
-    and steady) in one more, and the others applied together (``apply_to_monitors``).
+    statement each (the heartbeat fields with the last check time of the results that change
+    nothing else: the monitor was UP and steady), and the other results applied together
+    (``apply_to_monitors``).
     """
     located = await _locate(session, pings)
     monitors = await lock_monitors(session, {monitor_id for _, monitor_id in located})

@@ -98,9 +98,10 @@ def split_quiet(
     *,
     keep_older: bool = False,
 ) -> tuple[dict[int, datetime], list[CheckResult]]:
-    """The new ``last_checked_at`` of each monitor whose results change nothing else (an UP
-    check of a monitor that is UP and steady: nearly all of them), and the other results, in
-    order. Once a monitor has a result that changes it, its later ones in the batch wait for it.
+    """The results that change nothing but the last check time (an UP check of a monitor that
+    is UP and steady: nearly all of them), as each monitor's new ``last_checked_at``, and the
+    other results, in order. Once a monitor has a result that changes it, its later ones in the
+    batch wait for it (quiet ones before it still count in the first part).
 
     A result older than its monitor's last check is dropped: an older check finishing late
     never overwrites a newer one. ``keep_older`` keeps it for what it changes (a ping received
