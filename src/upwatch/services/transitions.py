@@ -101,7 +101,10 @@ def _advance(
     elif outcome is not Outcome.DOWN:
         row.pending_cause = None
     write_state(row, after)
-    row.last_checked_at = at
+    # A ping received before its deadline but stored after the sweep's verdict still counts,
+    # but the sweep's check stays the last one.
+    if row.last_checked_at is None or at > row.last_checked_at:
+        row.last_checked_at = at
     if transition is None:
         return None
     if transition.status_changed:
