@@ -257,7 +257,8 @@ async def test_a_ping_received_before_its_deadline_counts_when_written_after_the
     assert row.status == MonitorStatus.UP
     assert row.deadline_at == in_time.received_at + timedelta(seconds=360)
     assert incident.resolved_at == incident.opened_at == clock() - timedelta(seconds=1)
-    assert row.last_checked_at == incident.opened_at  # the sweep's check, not the ping's
+    # The sweep's check stays the last one, and UP does not begin before the DOWN it ends.
+    assert row.last_checked_at == row.status_changed_at == incident.opened_at
 
 
 async def test_pings_of_a_steady_monitor_move_its_heartbeat_fields_and_last_check(

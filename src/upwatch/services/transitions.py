@@ -102,13 +102,14 @@ def _advance(
         row.pending_cause = None
     write_state(row, after)
     # A ping received before its deadline but stored after the sweep's verdict still counts,
-    # but the sweep's check stays the last one.
+    # but the sweep's check stays the last one, and the status it ends began no later than
+    # the one it starts (as its incident resolves when it opened, not before).
     if row.last_checked_at is None or at > row.last_checked_at:
         row.last_checked_at = at
     if transition is None:
         return None
     if transition.status_changed:
-        row.status_changed_at = at
+        row.status_changed_at = max(at, row.status_changed_at)
     return _Step(row, transition, after.flapping, cause)
 
 

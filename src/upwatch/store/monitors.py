@@ -84,10 +84,11 @@ async def lock_monitors(session: AsyncSession, ids: set[int]) -> dict[int, Monit
 
 
 # What decides whether a result changes its monitor (see ``state_of``), what silences it,
-# and the name its change is reported under.
+# the name its change is reported under, and since when its status holds.
 _STATE_COLUMNS = (
     MonitorRow.name,
     MonitorRow.status,
+    MonitorRow.status_changed_at,
     MonitorRow.consecutive_failures,
     MonitorRow.recent_changes,
     MonitorRow.flapping,
