@@ -31,7 +31,9 @@ def _arguments() -> argparse.Namespace:
         help="Run this benchmark (repeatable).",
     )
     parser.add_argument("--healthchecks", type=Path, help="A healthchecks.io checkout to compare.")
-    parser.add_argument("--uptime-kuma", type=Path, help="An Uptime Kuma checkout to compare.")
+    parser.add_argument(
+        "--uptime-kuma", type=Path, help="An Uptime Kuma install (npm or git) to compare."
+    )
     parser.add_argument(
         "--scale-setup",
         action="append",

@@ -4,16 +4,16 @@ import asyncio
 import math
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, func, select
 
-from bench.lib.monitors import Kind, first_slots, insert_monitors
+from bench.lib.monitors import Kind, first_slots, insert_monitors, schedule_monitors
 from bench.lib.proc import Processes
 from bench.lib.report import Figure, Section, mib, table
 from bench.lib.results import database_bytes, results_in_window
@@ -80,27 +80,6 @@ def _database(kind: str, work: Path) -> Iterator[str]:
     else:
         with postgres_database("scale") as url:
             yield url
-
-
-async def schedule_monitors(url: str, count: int, first_run: Callable[[int], datetime]) -> None:
-    """Give monitors 1..count their first run, in bulk."""
-    table = cast(Table, MonitorRow.__table__)
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("monitor_id"))
-        .values(next_run_at=bindparam("first_run"))
-    )
-    engine = create_engine(to_async_url(url))
-    try:
-        async with engine.begin() as connection:
-            for start in range(1, count + 1, 5000):
-                moves = [
-                    {"monitor_id": n, "first_run": first_run(n)}
-                    for n in range(start, min(start + 5000, count + 1))
-                ]
-                await connection.execute(statement, moves)
-    finally:
-        await engine.dispose()
 
 
 async def _all_checked(

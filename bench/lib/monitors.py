@@ -4,9 +4,9 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import Table, bindparam, func, insert, select, text, update
 
 from upwatch.domain.monitors import MonitorSpec, kind_fields, parse_monitor
 from upwatch.domain.schedule import slots_for
@@ -111,3 +111,24 @@ async def insert_monitors(
     finally:
         await engine.dispose()
     return tokens
+
+
+async def schedule_monitors(url: str, count: int, first_run: Callable[[int], datetime]) -> None:
+    """Give monitors 1..count their first run, in bulk."""
+    table = cast(Table, MonitorRow.__table__)
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("monitor_id"))
+        .values(next_run_at=bindparam("first_run"))
+    )
+    engine = create_engine(to_async_url(url))
+    try:
+        async with engine.begin() as connection:
+            for start in range(1, count + 1, 5000):
+                moves = [
+                    {"monitor_id": n, "first_run": first_run(n)}
+                    for n in range(start, min(start + 5000, count + 1))
+                ]
+                await connection.execute(statement, moves)
+    finally:
+        await engine.dispose()
