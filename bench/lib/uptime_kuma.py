@@ -8,6 +8,7 @@ one by one, 0.3 to 1 s apart, so the harness waits until every one has reported.
 
 import asyncio
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -64,7 +65,8 @@ class UptimeKuma:
         """Start Kuma and wait until it answers; its pid."""
         proxy = f"http://127.0.0.1:{CLOSED_LOCAL_PORT}"
         env = {
-            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            # Built afresh, so that no proxy settings of the harness's own reach Kuma.
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "NODE_ENV": "production",
             "DATA_DIR": f"{self._data}/",
             "UPTIME_KUMA_DB_TYPE": "sqlite",

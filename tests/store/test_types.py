@@ -88,6 +88,19 @@ async def test_times_come_back_aware_in_utc_and_compare_with_older_rows(
     assert later == [2, 3]
 
 
+async def test_text_with_an_offset_written_by_something_else_keeps_its_instant(
+    engine: AsyncEngine,
+) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("INSERT INTO moments (id, at) VALUES (1, '2026-12-07 00:30:00+02:00')")
+        )
+        stored = await connection.scalar(select(moments.c.at))
+
+    assert stored == datetime(2026, 12, 6, 22, 30, tzinfo=UTC)
+    assert stored.tzinfo is UTC
+
+
 async def test_a_naive_time_is_refused_and_nothing_is_stored(engine: AsyncEngine) -> None:
     with pytest.raises(StatementError, match="naive datetimes are not stored"):
         async with engine.begin() as connection:

@@ -59,7 +59,11 @@ def _sqlite_text(value: datetime | None) -> str | None:
 
 
 def _from_sqlite_text(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value)
+    # Upwatch writes naive UTC; text with an offset (written by something else) keeps its instant.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class Float32(TypeDecorator[float]):
