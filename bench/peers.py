@@ -190,10 +190,7 @@ def _window(role: Role, seconds: int, procs: Processes) -> tuple[datetime, datet
     """``role``'s CPU over ``seconds`` from now; returns once the window's checks are stored."""
     sampler = Sampler([role]).start()
     start = datetime.now(UTC)
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        procs.ensure_running()
-        time.sleep(min(1.0, max(deadline - time.monotonic(), 0)))
+    procs.sleep_until(start + timedelta(seconds=seconds))
     sampler.stop()
     end = datetime.now(UTC)
     time.sleep(STORED_WITHIN_SECONDS)
@@ -214,7 +211,7 @@ def _upwatch_serve_checks(
     first_due = datetime.now(UTC) + timedelta(seconds=5)
     asyncio.run(schedule_monitors(database, monitors, first_slots(KUMA_INTERVAL, first_due)))
     # The window opens once every monitor has run once.
-    time.sleep((first_due - datetime.now(UTC)).total_seconds() + KUMA_INTERVAL)
+    procs.sleep_until(first_due + timedelta(seconds=KUMA_INTERVAL))
     role = Role("serve", root=procs.children["serve"].pid)
     start, end = _window(role, seconds, procs)
     found = asyncio.run(results_in_window(database, start, end))

@@ -3,7 +3,6 @@
 import asyncio
 import math
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -102,12 +101,6 @@ async def _all_checked(
     return None
 
 
-def _sleep_until(moment: datetime, processes: Processes) -> None:
-    while (left := (moment - datetime.now(UTC)).total_seconds()) > 0:
-        processes.ensure_running()
-        time.sleep(min(left, 1.0))
-
-
 def _one(
     mode: str, database: str, plan: Plan, options: Options
 ) -> tuple[list[str], list[Figure], list[list[str]]]:
@@ -142,15 +135,15 @@ def _one(
             window_end = window_start + timedelta(seconds=plan.window)
             try:
                 first_checked = asyncio.run(_all_checked(url, window_start, procs))
-                _sleep_until(window_start, procs)
+                procs.sleep_until(window_start)
                 size_before = asyncio.run(database_bytes(url))
                 sampler.window()
                 if first_checked is None:
                     first_checked = asyncio.run(_all_checked(url, window_end, procs))
-                _sleep_until(window_end, procs)
+                procs.sleep_until(window_end)
                 sampler.stop()
                 size_after = asyncio.run(database_bytes(url))
-                _sleep_until(window_end + timedelta(seconds=DRAIN_SECONDS), procs)
+                procs.sleep_until(window_end + timedelta(seconds=DRAIN_SECONDS))
             finally:
                 if sampler._thread.is_alive():
                     sampler.stop()

@@ -8,6 +8,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -66,6 +67,12 @@ class Processes:
             if child.poll() is not None:
                 tail = self.log(name)[-2000:]
                 raise RuntimeError(f"{name} exited with {child.returncode}:\n{tail}")
+
+    def sleep_until(self, moment: datetime) -> None:
+        """Sleep until ``moment``, failing early if a child died meanwhile."""
+        while (left := (moment - datetime.now(UTC)).total_seconds()) > 0:
+            self.ensure_running()
+            time.sleep(min(left, 1.0))
 
     def stop(self, name: str, timeout: float = 30) -> None:
         child = self.children.pop(name)

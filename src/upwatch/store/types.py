@@ -26,7 +26,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         assert isinstance(value, datetime)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return _read_as_utc(value)
 
     # On SQLite, one function each way instead of this type's step and then the dialect's: a
     # stored ping binds about eight times and reads about nine, and the chained steps (the
@@ -61,8 +61,12 @@ def _sqlite_text(value: datetime | None) -> str | None:
 def _from_sqlite_text(value: str | None) -> datetime | None:
     if value is None:
         return None
-    moment = datetime.fromisoformat(value)
-    # Upwatch writes naive UTC; text with an offset (written by something else) keeps its instant.
+    return _read_as_utc(datetime.fromisoformat(value))
+
+
+def _read_as_utc(moment: datetime) -> datetime:
+    # Upwatch writes naive UTC; a time with an offset (written by something else) keeps its
+    # instant.
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
