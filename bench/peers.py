@@ -8,20 +8,22 @@ Their code stays out of this repository: the harness takes a path to a peer inst
 import asyncio
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.lib.healthchecks import Healthchecks, healthchecks_python, healthchecks_version
 from bench.lib.monitors import Kind, first_slots, insert_monitors, schedule_monitors
-from bench.lib.proc import Processes, free_port, run, wait_http
+from bench.lib.proc import Processes
 from bench.lib.report import Figure, Section, table
 from bench.lib.results import results_in_window
 from bench.lib.sampling import Role, Sampler
-from bench.lib.services import migrate, sqlite_url, start_serve, upwatch_env
+from bench.lib.services import migrate, postgres_database, sqlite_url, start_serve, upwatch_env
 from bench.lib.targets import start_nginx
 from bench.lib.uptime_kuma import UptimeKuma, kuma_version, server_script
-from bench.lib.wrk import wrk
+from bench.lib.wrk import WrkResult, wrk
 from bench.options import Options
-from bench.ping_intake import CONNECTIONS, THREADS, ping_script
+from bench.ping_intake import CONNECTIONS, HEARTBEATS, THREADS, load, ping_script, run_intake
 
 NAME = "peers"
 # The monitor load both run: HTTP checks of one local nginx page. 20 s is Kuma's shortest
@@ -31,74 +33,146 @@ KUMA_INTERVAL = 20
 CHECK_TIMEOUT = 10
 # A check of a local page is stored well within this after it started (both batch their writes).
 STORED_WITHIN_SECONDS = 5
-CREATE_CHECKS = (
-    "from hc.accounts.models import Project; from django.contrib.auth.models import User; "
-    "from hc.api.models import Check; "
-    "user = User.objects.get_or_create(username='bench', email='bench@example.org')[0]; "
-    "project = Project.objects.get_or_create(owner=user, name='bench')[0]; "
-    "[print(Check.objects.create(project=project, name=f'job-{n}').code) for n in range({count})]"
-)
+# healthchecks.io's gunicorn runs one sync worker per core: each serves one request at a time.
+HEALTHCHECKS_WORKERS = 2
+
+
+@dataclass
+class _PingRun:
+    """One system under the ping load: who it is, wrk's report, and its CPU per ping."""
+
+    name: str
+    result: WrkResult
+    intake_ms: float
+    """CPU per ping of the process that answers the pings."""
+    all_ms: float
+    """CPU per ping of every process measured: web, workers and database."""
+    stored: str
 
 
 def _healthchecks(path: Path, seconds: int, section: Section) -> None:
-    """gunicorn (1 worker, as its docs start it) on SQLite; the same wrk ping load as Upwatch's."""
-    python = next(
-        (p for p in (path / ".venv/bin/python", path / "venv/bin/python") if p.exists()), None
-    )
+    """healthchecks.io and Upwatch under the same wrk ping load, one after the other, on SQLite
+    and on PostgreSQL: CPU per ping of each, and the ratios between them."""
+    python = healthchecks_python(path)
     if python is None:
-        section.skipped.append(f"healthchecks.io: no .venv/bin/python or venv/bin/python in {path}")
+        section.skipped.append(f"healthchecks.io: no manage.py with .venv or venv in {path}")
         return
     with (
         tempfile.TemporaryDirectory(prefix="upwatch-bench-hc-") as tmp,
         Processes(Path(tmp)) as procs,
     ):
-        env = {
-            "DB": "sqlite",
-            "DB_NAME": str(Path(tmp) / "hc.sqlite"),
-            "DEBUG": "False",
-            "SECRET_KEY": "bench",
-            "ALLOWED_HOSTS": "*",
-            "SITE_ROOT": "http://127.0.0.1",
-            "PATH": "/usr/bin:/bin",
+        work = Path(tmp)
+        # Its sync workers answer one request at a time each: the harness's own nginx would
+        # say nothing here, so the reference is Upwatch under the same load.
+        runs = {
+            "sqlite": _healthchecks_run(path, python, procs, work, None, seconds),
+            "serve": _upwatch_run(procs, work, "serve", seconds),
         }
-        manage = [str(python), str(path / "manage.py")]
-        run([*manage, "migrate", "--noinput"], env=env)
-        codes = run([*manage, "shell", "-c", CREATE_CHECKS.format(count=100)], env=env).split()
-        port = free_port()
-        procs.start(
-            "healthchecks",
-            [
-                str(python),
-                "-m",
-                "gunicorn",
-                "--workers",
-                "1",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "hc.wsgi:application",
-            ],
-            env=env,
-            cwd=path,
+        with postgres_database("hc") as database_url:
+            runs["postgres"] = _healthchecks_run(path, python, procs, work, database_url, seconds)
+        runs["fleet"] = _upwatch_run(procs, work, "fleet", seconds)
+    for peer, database, upwatch, reference in (
+        ("sqlite", "SQLite", "serve", "Upwatch serve"),
+        ("postgres", "PostgreSQL", "fleet", "Upwatch fleet api"),
+    ):
+        section.figures.append(
+            Figure(
+                f"healthchecks.io CPU per ping, web process ({database})",
+                runs[peer].intake_ms,
+                "ms",
+                runs[upwatch].intake_ms,
+                reference,
+            )
         )
-        base = f"http://127.0.0.1:{port}"
-        wait_http(f"{base}/ping/{codes[0]}", processes=procs)
-        script = ping_script(Path(tmp) / "ping.lua", codes)
-        role = Role("healthchecks", root=procs.children["healthchecks"].pid)
-        sampler = Sampler([role]).start()
-        result = wrk(
-            f"{base}/", seconds=seconds, connections=CONNECTIONS, threads=THREADS, script=script
-        )
-        sampler.stop()
-    cpu_ms = role.cpu_used() / max(result.ok, 1) * 1000
-    section.figures += [
+    section.figures.append(
         Figure(
-            "healthchecks.io pings/s (gunicorn, 1 worker)", result.requests_per_second, "pings/s"
-        ),
-        Figure("healthchecks.io CPU per ping", cpu_ms, "ms"),
-    ]
+            "healthchecks.io CPU per ping, every process measured (PostgreSQL)",
+            runs["postgres"].all_ms,
+            "ms",
+            runs["fleet"].all_ms,
+            "Upwatch fleet: api, scheduler, workers, PostgreSQL",
+        )
+    )
+    section.tables.append(
+        table(
+            [
+                "system",
+                "pings/s",
+                "p50 ms",
+                "p99 ms",
+                "CPU ms per ping (web process)",
+                "CPU ms per ping (all measured)",
+                "answers and storage",
+            ],
+            [
+                [
+                    run.name,
+                    f"{run.result.requests_per_second:,.0f}",
+                    f"{run.result.p50_ms:.1f}",
+                    f"{run.result.p99_ms:.1f}",
+                    f"{run.intake_ms:.3f}",
+                    f"{run.all_ms:.3f}",
+                    f"{run.result.ok:,} answered 2xx, {run.result.non_2xx:,} not, "
+                    f"{run.result.socket_errors} socket errors; {run.stored}",
+                ]
+                for run in runs.values()
+            ],
+        )
+    )
     section.method.append(
-        "healthchecks.io: gunicorn with 1 worker on SQLite, 100 checks, the same wrk script and "
-        "settings as the Upwatch ping-intake run; compare its CPU per ping with Upwatch's there."
+        f"healthchecks.io {healthchecks_version(path)} at {path}: gunicorn with "
+        f"{HEALTHCHECKS_WORKERS} sync workers (one per core), DEBUG off, on SQLite and then on "
+        f"a PostgreSQL database of its own, {HEARTBEATS:,} checks in one project. Upwatch: "
+        f"`serve` on SQLite and the fleet (api, 1 scheduler, 2 workers, PostgreSQL + Redis), "
+        f"{HEARTBEATS:,} heartbeat monitors. Each gets the ping-intake benchmark's load: wrk, "
+        f"{THREADS} threads, {CONNECTIONS} connections, {seconds} s, POSTing a short body to "
+        "/ping/<code> over all its checks in turn, after 2 s of warm-up. CPU per ping = CPU "
+        "seconds in the run ÷ pings answered 2xx: of the web process tree (gunicorn; `serve`; "
+        "the api), and of every process measured (with the workers, scheduler and PostgreSQL's "
+        "backends; not Redis). Ratios are healthchecks.io's over Upwatch's."
+    )
+
+
+def _healthchecks_run(
+    path: Path,
+    python: Path,
+    procs: Processes,
+    work: Path,
+    database_url: str | None,
+    seconds: int,
+) -> _PingRun:
+    label = "postgres" if database_url else "sqlite"
+    site_work = work / f"hc-{label}"
+    site_work.mkdir()
+    site = Healthchecks(path, python, site_work, database_url)
+    codes = site.create_checks(HEARTBEATS)
+    name = f"healthchecks-{label}"
+    base = site.start(procs, name, HEALTHCHECKS_WORKERS, codes[0])
+    roles = [Role(name, root=procs.children[name].pid)]
+    if database_url:
+        roles.append(Role("postgres (all backends)", named="postgres"))
+    script = ping_script(site_work / "ping.lua", codes)
+    wrk(f"{base}/", seconds=2, connections=8, script=script)
+    result, cpu = load(base, script, seconds, roles)
+    procs.stop(name)
+    stored = site.stored_pings()
+    return _PingRun(
+        f"healthchecks.io ({'PostgreSQL' if database_url else 'SQLite'})",
+        result,
+        cpu[name] / max(result.ok, 1) * 1000,
+        sum(cpu.values()) / max(result.ok, 1) * 1000,
+        f"{stored:,} pings stored (incl. warm-up)",
+    )
+
+
+def _upwatch_run(procs: Processes, work: Path, mode: str, seconds: int) -> _PingRun:
+    intake = run_intake(procs, work, mode, seconds)
+    return _PingRun(
+        "Upwatch `serve` (SQLite)" if mode == "serve" else "Upwatch fleet api (PostgreSQL + Redis)",
+        intake.result,
+        intake.cpu_ms_per_ping(),
+        intake.cpu_ms_per_ping(intake.cpu),
+        f"{intake.stored:,} pings stored (incl. warm-up)",
     )
 
 

@@ -3,6 +3,8 @@
 import asyncio
 import tempfile
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.lib.monitors import Kind, insert_monitors
@@ -45,9 +47,10 @@ def ping_script(path: Path, tokens: list[str], prefix: str = "/ping/") -> Path:
     return path
 
 
-def _load(
+def load(
     base: str, script: Path, seconds: int, roles: list[Role]
 ) -> tuple[WrkResult, dict[str, float]]:
+    """The wrk ping load on ``base`` for ``seconds``, and each role's CPU seconds under it."""
     sampler = Sampler(roles).start()
     try:
         result = wrk(
@@ -68,6 +71,64 @@ def _stored_pings(url: str, at_least: int, wait: bool) -> int:
         time.sleep(1)
 
 
+@dataclass
+class IntakeRun:
+    """One intake under the wrk ping load: wrk's report, CPU seconds per role, pings stored."""
+
+    mode: str
+    result: WrkResult
+    cpu: dict[str, float]
+    stored: int
+    stored_before_run: int
+
+    @property
+    def intake_role(self) -> str:
+        return "serve" if self.mode == "serve" else "api"
+
+    def cpu_ms_per_ping(self, roles: Iterable[str] | None = None) -> float:
+        """CPU of ``roles`` (the intake role by default) per ping answered 2xx, in ms."""
+        chosen = [self.intake_role] if roles is None else roles
+        return sum(self.cpu[name] for name in chosen) / max(self.result.ok, 1) * 1000
+
+    @property
+    def durable(self) -> bool:
+        return self.stored >= self.stored_before_run and self.stored >= self.result.ok
+
+
+def run_intake(procs: Processes, work: Path, mode: str, seconds: int) -> IntakeRun:
+    """Upwatch's ``serve`` (SQLite) or fleet (api, scheduler, workers on PostgreSQL and Redis)
+    with ``HEARTBEATS`` heartbeat monitors, under the wrk ping load for ``seconds``."""
+    mode_work = work / mode
+    mode_work.mkdir()
+    with postgres_database("pings") if mode == "fleet" else _nothing() as pg_url:
+        url = pg_url or sqlite_url(mode_work)
+        settings = {"broker_url": start_redis(procs, mode_work)} if mode == "fleet" else {}
+        env = upwatch_env(mode_work, database_url=pg_url, **settings)
+        migrate(env)
+        tokens = asyncio.run(
+            insert_monitors(
+                url,
+                HEARTBEATS,
+                [Kind(1, {"kind": "heartbeat", "period": 86_400, "grace": 3_600})],
+            )
+        )
+        before = set(procs.children)
+        base = start_serve(procs, env) if mode == "serve" else start_fleet(procs, env, schedulers=1)
+        started = [name for name in procs.children if name not in before]
+        roles = [Role(name, root=procs.children[name].pid) for name in started]
+        if pg_url:
+            roles.append(Role("postgres (all backends)", named="postgres"))
+        script = ping_script(mode_work / "ping.lua", tokens)
+        # A short warm-up: first requests fill the token cache and the connection pools.
+        wrk(f"{base}/", seconds=2, connections=8, script=script)
+        result, cpu = load(base, script, seconds, roles)
+        stored_before_run = asyncio.run(count(url, "SELECT count(*) FROM pings"))
+        stored = _stored_pings(url, result.ok, wait=mode == "fleet")
+        for name in started:
+            procs.stop(name)
+    return IntakeRun(mode, result, cpu, stored, stored_before_run)
+
+
 def run_benchmark(options: Options) -> Section:
     seconds = 10 if options.quick else 30
     section = Section("Ping intake: /ping/<token> under wrk")
@@ -77,40 +138,9 @@ def run_benchmark(options: Options) -> Section:
         nginx = start_nginx(procs, work, workers=1)
         reference = wrk(nginx.url, seconds=seconds, connections=CONNECTIONS, threads=THREADS)
         for mode in ("serve", "fleet"):
-            mode_work = work / mode
-            mode_work.mkdir()
-            with postgres_database("pings") if mode == "fleet" else _nothing() as pg_url:
-                url = pg_url or sqlite_url(mode_work)
-                settings = {"broker_url": start_redis(procs, mode_work)} if mode == "fleet" else {}
-                env = upwatch_env(mode_work, database_url=pg_url, **settings)
-                migrate(env)
-                tokens = asyncio.run(
-                    insert_monitors(
-                        url,
-                        HEARTBEATS,
-                        [Kind(1, {"kind": "heartbeat", "period": 86_400, "grace": 3_600})],
-                    )
-                )
-                before = set(procs.children)
-                base = (
-                    start_serve(procs, env)
-                    if mode == "serve"
-                    else start_fleet(procs, env, schedulers=1)
-                )
-                started = [name for name in procs.children if name not in before]
-                roles = [Role(name, root=procs.children[name].pid) for name in started]
-                if pg_url:
-                    roles.append(Role("postgres (all backends)", named="postgres"))
-                script = ping_script(mode_work / "ping.lua", tokens)
-                # A short warm-up: first requests fill the token cache and the connection pools.
-                wrk(f"{base}/", seconds=2, connections=8, script=script)
-                result, cpu = _load(base, script, seconds, roles)
-                stored_before_run = asyncio.run(count(url, "SELECT count(*) FROM pings"))
-                stored = _stored_pings(url, result.ok, wait=mode == "fleet")
-                for name in started:
-                    procs.stop(name)
-            intake_role = "serve" if mode == "serve" else "api"
-            cpu_ms = cpu[intake_role] / max(result.ok, 1) * 1000
+            intake = run_intake(procs, work, mode, seconds)
+            result, cpu = intake.result, intake.cpu
+            cpu_ms = intake.cpu_ms_per_ping()
             rows.append(
                 [
                     f"`{mode}`" + (" (SQLite)" if mode == "serve" else " api (PostgreSQL + Redis)"),
@@ -124,7 +154,7 @@ def run_benchmark(options: Options) -> Section:
                     ),
                     f"{result.ok:,} answered 2xx, {result.non_2xx:,} not, "
                     f"{result.socket_errors} socket errors; "
-                    f"{stored:,} stored (incl. warm-up)",
+                    f"{intake.stored:,} stored (incl. warm-up)",
                 ]
             )
             label = "serve" if mode == "serve" else "fleet api"
@@ -147,17 +177,16 @@ def run_benchmark(options: Options) -> Section:
                     higher_is_better=False,
                 ),
                 Figure(
-                    f"{label}: CPU per ping ({intake_role})",
+                    f"{label}: CPU per ping ({intake.intake_role})",
                     cpu_ms,
                     "ms",
                     target=0.5,
                     higher_is_better=False,
                 ),
             ]
-            durable = stored >= stored_before_run and stored >= result.ok
-            if not durable:
+            if not intake.durable:
                 section.method.append(
-                    f"{label}: only {stored:,} pings stored for {result.ok:,} answered 2xx."
+                    f"{label}: only {intake.stored:,} pings stored for {result.ok:,} answered 2xx."
                 )
     section.tables.append(
         table(
