@@ -21,6 +21,7 @@ from upwatch.worker.celery_app import (
     TASK_RECORD_PINGS,
     TASK_RUN_CHECKS,
     TASK_SEND_NOTIFICATIONS,
+    batch_reprs,
 )
 
 
@@ -49,6 +50,7 @@ class BrokerPublisher:
             args=[batch],
             queue=queue,
             headers={"enqueued_at": time.time()},
+            **batch_reprs(batch),
             retry=True,
             retry_policy={"max_retries": 3, "interval_start": 0.2, "interval_step": 0.5},
         )

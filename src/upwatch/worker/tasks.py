@@ -15,6 +15,7 @@ from upwatch.worker.celery_app import (
     TASK_RECORD_PINGS,
     TASK_RUN_CHECKS,
     TASK_SEND_NOTIFICATIONS,
+    batch_reprs,
     dead_letter_queue,
 )
 from upwatch.worker.runtime import WorkerRuntime
@@ -63,6 +64,7 @@ class BatchTask(Task):
             kwargs=kwargs,
             queue=dead_letters,
             headers={"enqueued_at": time.time()},
+            **batch_reprs(args[0] if args else []),
         )
         DEAD_LETTERED.labels(queue).inc()
         log.error("message dead-lettered", task=self.name, queue=dead_letters, error=repr(exc))
