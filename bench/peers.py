@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.lib.healthchecks import Healthchecks, healthchecks_python, healthchecks_version
+from bench.lib.healthchecks import (
+    PERSISTENT_CONNECTION_SECONDS,
+    Healthchecks,
+    healthchecks_python,
+    healthchecks_version,
+)
 from bench.lib.monitors import Kind, first_slots, insert_monitors, schedule_monitors
 from bench.lib.proc import Processes
 from bench.lib.report import Figure, Section, table
@@ -122,7 +127,8 @@ def _healthchecks(path: Path, seconds: int, section: Section) -> None:
     section.method.append(
         f"healthchecks.io {healthchecks_version(path)} at {path}: gunicorn with "
         f"{HEALTHCHECKS_WORKERS} sync workers (one per core), DEBUG off, on SQLite and then on "
-        f"a PostgreSQL database of its own, {HEARTBEATS:,} checks in one project. Upwatch: "
+        "a PostgreSQL database of its own with persistent connections (DB_CONN_MAX_AGE "
+        f"{PERSISTENT_CONNECTION_SECONDS}), {HEARTBEATS:,} checks in one project. Upwatch: "
         f"`serve` on SQLite and the fleet (api, 1 scheduler, 2 workers, PostgreSQL + Redis), "
         f"{HEARTBEATS:,} heartbeat monitors. Each gets the ping-intake benchmark's load: wrk, "
         f"{THREADS} threads, {CONNECTIONS} connections, {seconds} s, POSTing a short body to "

@@ -18,8 +18,9 @@ CREATE_CHECKS = (
     "[print(Check.objects.create(project=project, name=f'job-{{n}}').code) "
     "for n in range({count})]"
 )
+PERSISTENT_CONNECTION_SECONDS = 600
 COUNT_PINGS = "from hc.api.models import Ping; print(Ping.objects.count())"
-_RELEASE = re.compile(r"^## (v\d+\.\d+(?:\.\d+)?)", re.MULTILINE)
+_RELEASE = re.compile(r"^## (v[\w.-]+)", re.MULTILINE)
 
 
 def healthchecks_python(path: Path) -> Path | None:
@@ -31,7 +32,7 @@ def healthchecks_python(path: Path) -> Path | None:
 
 
 def healthchecks_version(path: Path) -> str:
-    """The newest release its CHANGELOG names (a checkout between releases says the next)."""
+    """The newest version its CHANGELOG names (between releases, the next one with "-dev")."""
     changelog = path / "CHANGELOG.md"
     found = _RELEASE.search(changelog.read_text()) if changelog.exists() else None
     return found[1] if found else "of unknown version"
@@ -61,6 +62,9 @@ class Healthchecks:
                 "DB_NAME": parts.path.lstrip("/"),
                 "DB_USER": parts.username or "postgres",
                 "DB_PASSWORD": parts.password or "",
+                # Its default (0) opens a connection per request, and PostgreSQL forks a
+                # backend for each: kept open, as an operator tuning it would.
+                "DB_CONN_MAX_AGE": str(PERSISTENT_CONNECTION_SECONDS),
             }
 
     def manage(self, *arguments: str) -> str:

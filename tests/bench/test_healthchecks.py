@@ -29,12 +29,12 @@ def test_the_interpreter_is_the_checkouts_own_virtualenv(tmp_path: Path) -> None
     assert healthchecks_python(tmp_path / "missing") is None
 
 
-def test_the_version_is_the_newest_release_in_the_changelog(tmp_path: Path) -> None:
+def test_the_version_is_the_newest_heading_in_the_changelog(tmp_path: Path) -> None:
     (tmp_path / "CHANGELOG.md").write_text(
         "# Changelog\nAll notable changes\n\n## v3.13-dev - Unreleased\n\n## v3.12 - 2025-11-01\n"
     )
 
-    assert healthchecks_version(tmp_path) == "v3.13"
+    assert healthchecks_version(tmp_path) == "v3.13-dev"
     assert healthchecks_version(tmp_path / "none") == "of unknown version"
 
 
@@ -65,4 +65,5 @@ def test_postgres_settings_come_from_the_harness_database_url(tmp_path: Path) ->
         "DB_NAME": "upwatch_bench_hc_1234",
         "DB_USER": "bench",
         "DB_PASSWORD": "secret",
+        "DB_CONN_MAX_AGE": "600",
     }
