@@ -2,7 +2,7 @@ import pytest
 
 from upwatch.errors import ConfigurationError
 from upwatch.settings import Settings
-from upwatch.worker.celery_app import QUEUES, create_celery, transport_options
+from upwatch.worker.celery_app import QUEUES, batch_reprs, create_celery, transport_options
 
 
 def test_each_queue_has_its_own_exchange_so_a_message_lands_once() -> None:
@@ -36,3 +36,18 @@ def test_transport_options_follow_the_broker(broker_url: str, expected: dict[str
 def test_the_fleet_needs_a_broker() -> None:
     with pytest.raises(ConfigurationError, match="UPWATCH_BROKER_URL"):
         create_celery(Settings())
+
+
+def test_a_batch_message_is_summarised_by_size_in_its_headers() -> None:
+    assert batch_reprs([[{"body": "secret output"}] * 3]) == {
+        "argsrepr": "[<batch of 3>]",
+        "kwargsrepr": "{}",
+    }
+
+
+def test_a_malformed_message_is_summarised_too_for_its_dead_letter() -> None:
+    assert batch_reprs((5, None), {"jobs": ("a",), "note": "x"}) == {
+        "argsrepr": "[<int>, <NoneType>]",
+        "kwargsrepr": "{'jobs': <batch of 1>, 'note': <str>}",
+    }
+    assert batch_reprs(()) == {"argsrepr": "[]", "kwargsrepr": "{}"}

@@ -50,7 +50,7 @@ class BrokerPublisher:
             args=[batch],
             queue=queue,
             headers={"enqueued_at": time.time()},
-            **batch_reprs(batch),
+            **batch_reprs([batch]),
             retry=True,
             retry_policy={"max_retries": 3, "interval_start": 0.2, "interval_step": 0.5},
         )

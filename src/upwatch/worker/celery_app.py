@@ -1,5 +1,6 @@
 """The Celery app, built from Settings: Redis, RabbitMQ or SQS is a settings change."""
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,14 +26,27 @@ def dead_letter_queue(queue: str) -> str:
 ALL_QUEUES = (*QUEUES, *(dead_letter_queue(queue) for queue in QUEUES))
 
 
-def batch_reprs(batch: list[Any]) -> dict[str, str]:
+def batch_reprs(
+    args: Sequence[object], kwargs: Mapping[str, object] | None = None
+) -> dict[str, str]:
     """What a batch message's headers say of its arguments, for logs and monitoring tools.
 
     Left to itself, Celery writes a repr of the arguments into the headers: for a batch of
     pings that costs as much CPU as the rest of sending it, and copies the pings' bodies (job
-    output, which may hold secrets) into every log that prints a task's arguments.
+    output, which may hold secrets) into every log that prints a task's arguments. Any shape
+    is summarised, a malformed message's included: the dead-letter path must not fail on it.
     """
-    return {"argsrepr": f"[<batch of {len(batch)}>]", "kwargsrepr": "{}"}
+    named = (f"{name!r}: {_summary(value)}" for name, value in (kwargs or {}).items())
+    return {
+        "argsrepr": f"[{', '.join(_summary(value) for value in args)}]",
+        "kwargsrepr": f"{{{', '.join(named)}}}",
+    }
+
+
+def _summary(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return f"<batch of {len(value)}>"
+    return f"<{type(value).__name__}>"
 
 
 def work_queue(name: str) -> Queue:

@@ -64,7 +64,7 @@ class BatchTask(Task):
             kwargs=kwargs,
             queue=dead_letters,
             headers={"enqueued_at": time.time()},
-            **batch_reprs(args[0] if args else []),
+            **batch_reprs(args or (), kwargs),
         )
         DEAD_LETTERED.labels(queue).inc()
         log.error("message dead-lettered", task=self.name, queue=dead_letters, error=repr(exc))
