@@ -20,6 +20,7 @@ from bench.lib.sampling import Role, Sampler
 from bench.lib.services import (
     migrate,
     postgres_database,
+    postgres_role,
     sqlite_url,
     start_fleet,
     start_redis,
@@ -126,7 +127,7 @@ def _one(
             asyncio.run(schedule_monitors(url, plan.monitors, first_slots(INTERVAL, first_due)))
             roles = [Role(name, root=child.pid) for name, child in procs.children.items()]
             if database == "postgresql":
-                roles.append(Role("postgres (all backends)", named="postgres"))
+                roles.append(postgres_role(url))
             sampler = Sampler(roles).start()
             # The first round (every slot in the first interval) turns each monitor from
             # pending to up; the window measures the sustained state after it. Both hold a

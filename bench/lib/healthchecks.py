@@ -6,7 +6,7 @@ its own, creates the checks through Django's ORM and pings them at /ping/<uuid>,
 
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from bench.lib.proc import Processes, free_port, run, wait_http
 
@@ -60,8 +60,8 @@ class Healthchecks:
                 "DB_HOST": parts.hostname or "127.0.0.1",
                 "DB_PORT": str(parts.port or 5432),
                 "DB_NAME": parts.path.lstrip("/"),
-                "DB_USER": parts.username or "postgres",
-                "DB_PASSWORD": parts.password or "",
+                "DB_USER": unquote(parts.username or "postgres"),
+                "DB_PASSWORD": unquote(parts.password or ""),
                 # Its default (0) opens a connection per request, and PostgreSQL forks a
                 # backend for each: kept open, as an operator tuning it would.
                 "DB_CONN_MAX_AGE": str(PERSISTENT_CONNECTION_SECONDS),

@@ -3,6 +3,7 @@
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -55,6 +56,15 @@ def rss_bytes(pid: int) -> int:
     return int(fields[21]) * PAGE_SIZE if fields is not None else 0
 
 
+def title(pid: int) -> str:
+    """The process's command line as ``ps`` shows it (servers such as PostgreSQL rewrite it)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return cmdline.read().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
 def pids_named(name: str) -> list[int]:
     """Processes whose command name is ``name`` (e.g. every ``postgres`` backend)."""
     found = []
@@ -76,6 +86,8 @@ class Role:
     name: str
     root: int | None = None
     named: str | None = None
+    only: Callable[[int], bool] | None = None
+    """With ``named``: keep only the processes this accepts."""
     cpu_by_pid: dict[int, float] = field(default_factory=dict)
     cpu_start: dict[int, float] = field(default_factory=dict)
     peak_rss: int = 0
@@ -83,7 +95,8 @@ class Role:
     def pids(self) -> list[int]:
         if self.root is not None:
             return tree(self.root)
-        return pids_named(self.named or "")
+        named = pids_named(self.named or "")
+        return named if self.only is None else [pid for pid in named if self.only(pid)]
 
     def sample(self) -> None:
         pids = self.pids()

@@ -1,12 +1,15 @@
 """PostgreSQL databases and a Redis of the benchmark's own; Upwatch processes on them."""
 
 import os
+import re
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bench.lib.proc import UPWATCH, Processes, free_port, run, wait_http, wait_port
+from bench.lib.sampling import Role, title
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "UPWATCH_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -26,6 +29,24 @@ def postgres_database(label: str) -> Iterator[str]:
         yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     finally:
         _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# A backend's title names its user, database and client: "postgres: [cluster: ]user database
+# host(port) state", or "[local]" for the client. The server's own processes (checkpointer, WAL
+# writer, ...) name no client.
+_BACKEND = re.compile(r"postgres: (?:\S+: )?\S+ (?P<database>\S+) (?:\S+\(\d+\)|\[local\])")
+
+
+def postgres_role(database_url: str) -> Role:
+    """PostgreSQL's processes that work for this database: its backends and the server's shared
+    ones, not the backends of other databases on the same server."""
+    database = urlsplit(database_url).path.lstrip("/")
+
+    def serves_this_database(pid: int) -> bool:
+        backend = _BACKEND.match(title(pid))
+        return backend is None or backend["database"] == database
+
+    return Role("postgres (this database)", named="postgres", only=serves_this_database)
 
 
 def start_redis(processes: Processes, work: Path) -> str:

@@ -55,7 +55,7 @@ def test_sqlite_settings_put_the_database_in_the_runs_folder(tmp_path: Path) -> 
 
 
 def test_postgres_settings_come_from_the_harness_database_url(tmp_path: Path) -> None:
-    url = "postgresql://bench:secret@127.0.0.1:5433/upwatch_bench_hc_1234"
+    url = "postgresql://bench:s%40cret@127.0.0.1:5433/upwatch_bench_hc_1234"
     site = Healthchecks(tmp_path, tmp_path / "python", tmp_path, url)
 
     assert {k: v for k, v in site.env.items() if k.startswith("DB")} == {
@@ -64,6 +64,6 @@ def test_postgres_settings_come_from_the_harness_database_url(tmp_path: Path) ->
         "DB_PORT": "5433",
         "DB_NAME": "upwatch_bench_hc_1234",
         "DB_USER": "bench",
-        "DB_PASSWORD": "secret",
+        "DB_PASSWORD": "s@cret",
         "DB_CONN_MAX_AGE": "600",
     }
