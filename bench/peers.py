@@ -106,7 +106,7 @@ def _healthchecks(path: Path, seconds: int, section: Section) -> None:
             runs["postgres"].all_ms,
             "ms",
             runs["fleet"].all_ms,
-            "Upwatch fleet: api, scheduler, workers, PostgreSQL",
+            "Upwatch fleet: api, scheduler, workers, Redis, PostgreSQL",
         )
     )
     section.tables.append(
