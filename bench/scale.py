@@ -264,8 +264,9 @@ def run_benchmark(options: Options) -> Section:
         f"after {DRAIN_SECONDS} s of drain: lateness = started_at - scheduled_at of checks run; "
         "missed = slots with no run result (absent, or recorded `not_run`).",
         "CPU = CPU seconds of the role's process tree in the window ÷ window seconds; peak RSS = "
-        "the highest sum of RSS over the tree, sampled every 0.5 s from /proc. `postgres (all "
-        "backends)` counts every PostgreSQL process on the shared server, other users' included.",
+        "the highest sum of RSS over the tree, sampled every 0.5 s from /proc. `postgres (this "
+        "database)` counts the run's own backends and the server's shared processes "
+        "(checkpointer, WAL writer, ...), not other databases' backends.",
         "Database growth = size change over the window (PostgreSQL `pg_database_size`; SQLite "
         "pages in use, WAL included), scaled to an hour.",
     ]
