@@ -35,7 +35,15 @@ from bench.lib.targets import start_nginx
 from bench.lib.uptime_kuma import UptimeKuma, kuma_version, server_script
 from bench.lib.wrk import WrkResult, wrk
 from bench.options import Options
-from bench.ping_intake import CONNECTIONS, HEARTBEATS, THREADS, load, ping_script, run_intake
+from bench.ping_intake import (
+    CONNECTIONS,
+    HEARTBEATS,
+    THREADS,
+    load,
+    ms_per_ping,
+    ping_script,
+    run_intake,
+)
 
 NAME = "peers"
 # The monitor load both run: HTTP checks of one local nginx page. 20 s is Kuma's shortest
@@ -183,8 +191,8 @@ def _healthchecks_run(
     return _PingRun(
         f"healthchecks.io ({'PostgreSQL' if database_url else 'SQLite'})",
         result,
-        cpu[name] / max(result.ok, 1) * 1000,
-        sum(cpu.values()) / max(result.ok, 1) * 1000,
+        ms_per_ping(cpu[name], result),
+        ms_per_ping(sum(cpu.values()), result),
         stored,
         # It stores each ping before answering; the count includes the warm-up's.
         stored >= result.ok,

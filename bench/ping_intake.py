@@ -55,19 +55,17 @@ def load(
     try:
         result = _ping_load(base, script, seconds)
     finally:
-        sampler.stop()
-    return result, cpu_used(roles)
+        cpu = sampler.stop()
+    return result, cpu
 
 
 def _ping_load(base: str, script: Path, seconds: int) -> WrkResult:
     return wrk(f"{base}/", seconds=seconds, connections=CONNECTIONS, threads=THREADS, script=script)
 
 
-def cpu_used(roles: list[Role]) -> dict[str, float]:
-    """Each role's CPU seconds since its sampler started, read now."""
-    for role in roles:
-        role.sample()
-    return {role.name: role.cpu_used() for role in roles}
+def ms_per_ping(cpu_seconds: float, result: WrkResult) -> float:
+    """CPU milliseconds per ping answered 2xx."""
+    return cpu_seconds / max(result.ok, 1) * 1000
 
 
 def _stored_pings(url: str, at_least: int, wait: bool) -> int:
@@ -99,11 +97,11 @@ class IntakeRun:
 
     def intake_cpu_ms_per_ping(self) -> float:
         """CPU of the intake role per ping answered 2xx, in ms."""
-        return self.cpu[self.intake_role] / max(self.result.ok, 1) * 1000
+        return ms_per_ping(self.cpu[self.intake_role], self.result)
 
     def total_cpu_ms_per_ping(self) -> float:
         """CPU of every role measured, until the pings were stored, per ping answered 2xx."""
-        return sum(self.cpu_until_stored.values()) / max(self.result.ok, 1) * 1000
+        return ms_per_ping(sum(self.cpu_until_stored.values()), self.result)
 
     @property
     def durable(self) -> bool:
@@ -139,12 +137,11 @@ def run_intake(procs: Processes, work: Path, mode: str, seconds: int) -> IntakeR
         sampler = Sampler(roles).start()
         try:
             result = _ping_load(base, script, seconds)
-            cpu = cpu_used(roles)
+            cpu = sampler.read()
             stored_as_load_ended = asyncio.run(count(url, "SELECT count(*) FROM pings"))
             stored = _stored_pings(url, result.ok, wait=mode == "fleet")
         finally:
-            sampler.stop()
-        cpu_until_stored = cpu_used(roles)
+            cpu_until_stored = sampler.stop()
         for name in [*started, *(["redis"] if pg_url else [])]:
             procs.stop(name)
     return IntakeRun(mode, result, cpu, cpu_until_stored, stored, stored_as_load_ended)

@@ -136,11 +136,18 @@ class Sampler:
         for role in self.roles:
             role.reset_cpu()
 
-    def stop(self) -> None:
+    def read(self) -> dict[str, float]:
+        """Sample every role now; each one's CPU seconds since the window started."""
         for role in self.roles:
             role.sample()
+        return {role.name: role.cpu_used() for role in self.roles}
+
+    def stop(self) -> dict[str, float]:
+        """Stop sampling; each role's CPU seconds since the window started, read last."""
+        cpu = self.read()
         self._stop.set()
         self._thread.join()
+        return cpu
 
     def _loop(self) -> None:
         while not self._stop.wait(self._period):
