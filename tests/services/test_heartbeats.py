@@ -7,6 +7,7 @@ from tests.conftest import Clock
 from tests.factories import heartbeat_spec
 from upwatch.domain.state import FlapPolicy
 from upwatch.domain.status import MonitorStatus, PingKind
+from upwatch.engine.specs import SpecCache
 from upwatch.notifiers.registry import parse_channel
 from upwatch.notifiers.secrets import SecretBox
 from upwatch.services.channels import create_channel
@@ -48,7 +49,7 @@ async def _heartbeats_with_own_channels(
         for monitor_id in channel_of
     ]
     async with sessions.begin() as session:
-        await record_pings(session=session, pings=pings, flap=FLAP)
+        await record_pings(session=session, pings=pings, flap=FLAP, specs=SpecCache())
     return channel_of
 
 

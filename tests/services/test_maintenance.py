@@ -17,6 +17,7 @@ from upwatch.domain.state import FlapPolicy
 from upwatch.domain.status import MonitorStatus, Outcome, PingKind
 from upwatch.engine.runner import Runner
 from upwatch.engine.scheduler import claim_due
+from upwatch.engine.specs import SpecCache
 from upwatch.errors import ValidationFailedError
 from upwatch.notifiers.registry import parse_channel
 from upwatch.notifiers.secrets import SecretBox
@@ -197,7 +198,7 @@ async def test_a_failure_ping_inside_a_window_alerts_nothing(
         exit_code=3,
     )
     async with sessions.begin() as session:
-        await record_pings(session=session, pings=[ping], flap=FLAP)
+        await record_pings(session=session, pings=[ping], flap=FLAP, specs=SpecCache())
 
     assert await _status(sessions, monitor_id) == MonitorStatus.MAINTENANCE
     assert await _count(sessions, IncidentRow) == 0

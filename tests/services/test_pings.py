@@ -3,15 +3,16 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.conftest import Clock
 from tests.factories import heartbeat_spec
 from upwatch.domain.state import FlapPolicy
 from upwatch.domain.status import MonitorStatus, PingKind
+from upwatch.engine.specs import SpecCache
 from upwatch.services.heartbeats import mark_overdue
-from upwatch.services.monitors import create_monitor, set_paused
+from upwatch.services.monitors import create_monitor, set_paused, update_monitor
 from upwatch.services.pings import PING_BODY_LIMIT, Ping, new_intake_id, ping_body, record_pings
 from upwatch.services.silencing import Silencing
 from upwatch.services.transitions import MonitorEvent
@@ -44,7 +45,7 @@ async def _ping(
         **kw,  # type: ignore[arg-type]
     )
     async with sessions.begin() as session:
-        await record_pings(session=session, pings=[ping], flap=FLAP)
+        await record_pings(session=session, pings=[ping], flap=FLAP, specs=SpecCache())
 
 
 async def _overdue(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> int:
@@ -141,7 +142,7 @@ async def test_a_late_older_ping_is_logged_but_does_not_override_a_newer_one(
         method="POST",
     )
     async with sessions.begin() as session:
-        await record_pings(session=session, pings=[late], flap=FLAP)
+        await record_pings(session=session, pings=[late], flap=FLAP, specs=SpecCache())
     async with sessions() as session:
         row = await session.get_one(MonitorRow, monitor_id)
         logged = (await session.scalars(select(PingRow.kind))).all()
@@ -173,7 +174,7 @@ async def _record_and_read(
 ) -> tuple[list[MonitorEvent], MonitorRow]:
     """Record ``batch`` as one; its events and the monitor's row afterwards."""
     async with sessions.begin() as session:
-        events = await record_pings(session=session, pings=batch, flap=FLAP)
+        events = await record_pings(session=session, pings=batch, flap=FLAP, specs=SpecCache())
     async with sessions() as session:
         return events, await session.get_one(MonitorRow, monitor_id)
 
@@ -204,7 +205,7 @@ async def test_one_batch_moves_each_monitor_as_its_pings_one_at_a_time_would(
         _at(recovering, clock, 10, PingKind.FAIL),
     ]
     async with sessions.begin() as session:
-        events = await record_pings(session=session, pings=batch, flap=FLAP)
+        events = await record_pings(session=session, pings=batch, flap=FLAP, specs=SpecCache())
     async with sessions() as session:
         timed_row = await session.get_one(MonitorRow, timed)
         recovering_row = await session.get_one(MonitorRow, recovering)
@@ -233,7 +234,7 @@ async def test_a_batch_delivered_twice_is_recorded_once(
     batch = [_at(monitor_id, clock, 0, PingKind.FAIL), _at(monitor_id, clock, 5, PingKind.SUCCESS)]
     for _ in range(2):
         async with sessions.begin() as session:
-            await record_pings(session=session, pings=batch, flap=FLAP)
+            await record_pings(session=session, pings=batch, flap=FLAP, specs=SpecCache())
     async with sessions() as session:
         assert len((await session.scalars(select(PingRow.id))).all()) == 2
         assert len((await session.scalars(select(CheckResultRow.outcome))).all()) == 2
@@ -250,7 +251,7 @@ async def test_a_ping_received_before_its_deadline_counts_when_written_after_the
     assert await _overdue(sessions, clock) == 1  # the sweep ran before the ping was written
 
     async with sessions.begin() as session:
-        await record_pings(session=session, pings=[in_time], flap=FLAP)
+        await record_pings(session=session, pings=[in_time], flap=FLAP, specs=SpecCache())
     async with sessions() as session:
         row = await session.get_one(MonitorRow, monitor_id)
         (incident,) = (await session.scalars(select(IncidentRow))).all()
@@ -323,3 +324,74 @@ async def test_a_monitor_paused_while_its_pings_are_recorded_stays_paused_withou
         row = await session.get_one(MonitorRow, monitor_id)
     assert row.paused
     assert row.deadline_at is None
+
+
+async def _ping_with(
+    specs: SpecCache, sessions: async_sessionmaker[AsyncSession], pings: list[Ping]
+) -> None:
+    async with sessions.begin() as session:
+        await record_pings(session=session, pings=pings, flap=FLAP, specs=specs)
+
+
+async def test_a_changed_heartbeat_is_applied_with_its_new_spec_despite_the_cache(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    specs = SpecCache()
+    monitor_id = await _heartbeat(sessions, clock, period=300, grace=60)
+    await _ping_with(specs, sessions, [_at(monitor_id, clock, 0, PingKind.SUCCESS)])
+    clock.advance(1)
+    async with sessions.begin() as session:
+        await update_monitor(
+            session=session,
+            monitor_id=monitor_id,
+            spec=heartbeat_spec(period=3_600, grace=600),
+            now=clock(),
+        )
+    await _ping_with(specs, sessions, [_at(monitor_id, clock, 1, PingKind.SUCCESS)])
+
+    async with sessions() as session:
+        row = await session.get_one(MonitorRow, monitor_id)
+    assert row.deadline_at == clock() + timedelta(seconds=1 + 4_200)
+
+
+async def test_a_heartbeat_paused_since_its_spec_was_cached_is_not_moved_by_a_ping(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    specs = SpecCache()
+    monitor_id = await _heartbeat(sessions, clock, period=300, grace=60)
+    await _ping_with(specs, sessions, [_at(monitor_id, clock, 0, PingKind.SUCCESS)])
+    clock.advance(1)
+    async with sessions.begin() as session:
+        await set_paused(session=session, monitor_id=monitor_id, paused=True, now=clock())
+    await _ping_with(specs, sessions, [_at(monitor_id, clock, 5, PingKind.FAIL)])
+
+    async with sessions() as session:
+        row = await session.get_one(MonitorRow, monitor_id)
+        logged = (await session.scalars(select(PingRow.kind))).all()
+    assert (row.status, row.last_ping_at) == (MonitorStatus.PAUSED, clock() - timedelta(seconds=1))
+    assert sorted(logged) == ["fail", "success"]
+
+
+async def test_a_monitor_whose_stored_spec_no_longer_validates_holds_back_no_other_ping(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    broken = await _heartbeat(sessions, clock)
+    healthy = await _heartbeat(sessions, clock, period=300, grace=60)
+    async with sessions.begin() as session:
+        await session.execute(
+            update(MonitorRow).where(MonitorRow.id == broken).values(config={"period": -1})
+        )
+
+    await _ping_with(
+        SpecCache(),
+        sessions,
+        [_at(broken, clock, 0, PingKind.SUCCESS), _at(healthy, clock, 0, PingKind.SUCCESS)],
+    )
+
+    async with sessions() as session:
+        rows = {row.id: row for row in (await session.scalars(select(MonitorRow))).all()}
+        logged = (await session.scalars(select(PingRow.monitor_id))).all()
+    assert rows[healthy].status == MonitorStatus.UP
+    assert rows[healthy].deadline_at == clock() + timedelta(seconds=360)
+    assert rows[broken].status == MonitorStatus.PENDING
+    assert sorted(logged) == sorted([broken, healthy])

@@ -18,6 +18,7 @@ from upwatch.engine.maintenance import MaintenanceLoop
 from upwatch.engine.notify import delivery_loop_for
 from upwatch.engine.runner import Runner
 from upwatch.engine.scheduler import Scheduler
+from upwatch.engine.specs import SpecCache
 from upwatch.metrics import PINGS_RECEIVED, RESULTS_WRITTEN, STATUS_CHANGES
 from upwatch.probes.base import ProbeContext
 from upwatch.services.pings import Ping, record_pings
@@ -120,6 +121,7 @@ class EmbeddedEngine:
             max_backlog=PING_BACKLOG_LIMIT,
             describe=ping_label,
         )
+        self._heartbeat_specs = SpecCache()
         self._deliveries = delivery_loop_for(settings, sessions, clock)
         self._maintenance = MaintenanceLoop(settings=settings, clock=clock)
         self._stopping = asyncio.Event()
@@ -193,7 +195,9 @@ class EmbeddedEngine:
 
     async def _write_pings(self, pings: list[Ping]) -> None:
         async with self._sessions.begin() as session:
-            events = await record_pings(session=session, pings=pings, flap=self._flap)
+            events = await record_pings(
+                session=session, pings=pings, flap=self._flap, specs=self._heartbeat_specs
+            )
         for ping in pings:
             PINGS_RECEIVED.labels(ping.kind.value).inc()
         await self._announce(events)

@@ -4,13 +4,13 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from upwatch.domain.monitors import HeartbeatMonitor
+from upwatch.domain.monitors import HeartbeatMonitor, MonitorSpec
 from upwatch.domain.results import CheckResult, ProbeResult
 from upwatch.domain.schedule import heartbeat_deadline
 from upwatch.domain.state import FlapPolicy
@@ -19,7 +19,7 @@ from upwatch.services.results import insert_new_results, split_quiet
 from upwatch.services.silencing import Silencing
 from upwatch.services.transitions import Change, MonitorEvent, apply_to_monitors
 from upwatch.store.database import insert_ignoring_conflicts
-from upwatch.store.monitors import lock_monitors, spec_of, write_heartbeats
+from upwatch.store.monitors import lock_heartbeat_states, write_heartbeats
 from upwatch.store.tables import MonitorRow, PingRow
 
 PING_BODY_LIMIT = 10_000
@@ -43,6 +43,15 @@ class Ping:
     user_agent: str | None = None
 
 
+class SpecSource(Protocol):
+    """Parsed monitor specs by ``(monitor id, updated_at)``, such as ``engine.specs.SpecCache``:
+    parsing a stored monitor costs more than applying a ping to it."""
+
+    async def load(
+        self, session: AsyncSession, stamps: Iterable[tuple[int, datetime]]
+    ) -> dict[int, MonitorSpec | None]: ...
+
+
 def new_intake_id() -> str:
     return uuid.uuid4().hex
 
@@ -56,21 +65,23 @@ def ping_body(raw: bytes) -> tuple[str, bool]:
 
 
 async def record_pings(
-    *, session: AsyncSession, pings: Sequence[Ping], flap: FlapPolicy
+    *, session: AsyncSession, pings: Sequence[Ping], flap: FlapPolicy, specs: SpecSource
 ) -> list[MonitorEvent]:
     """Store pings and move their monitors, each ping once however often it is delivered.
 
     Pings for unknown tokens or deleted monitors are dropped. The caller commits.
 
-    A batch costs a fixed number of statements, whatever its size: the pings are inserted in
-    one statement, the new ones walked in time order in memory (start times, durations, late
-    deliveries), the monitors' heartbeat fields and their check results written in one
-    statement each (the heartbeat fields with the last check time of the results that change
-    nothing else: the monitor was UP and steady), and the other results applied together
+    A batch costs a fixed number of statements, whatever its size: the monitors are locked with
+    their state and heartbeat fields only (their specs come from ``specs``, parsed again only
+    after a monitor changed), the pings are inserted in one statement, the new ones walked in
+    time order in memory (start times, durations, late deliveries), the monitors' heartbeat
+    fields and their check results written in one statement each (the heartbeat fields with
+    the last check time of the results that change nothing else: the monitor was UP and
+    steady), and the other results applied together
     (``apply_to_monitors``).
     """
     located = await _locate(session, pings)
-    monitors = await lock_monitors(session, {monitor_id for _, monitor_id in located})
+    monitors = await lock_heartbeat_states(session, {monitor_id for _, monitor_id in located})
     silencing = await Silencing.load(
         session, monitors=monitors, times=[ping.received_at for ping, _ in located]
     )
@@ -83,7 +94,9 @@ async def record_pings(
     # waits on the unique key, then skips them. (A lookup of the batch's keys first was a
     # sequential scan of the whole table whenever its statistics were behind its growth.)
     new = await _insert_new_pings(session, candidates.values())
-    walk = _Walk(monitors, silencing)
+    pinged = {monitor.id: monitor for ping, monitor in candidates.values() if ping.intake_id in new}
+    parsed = await specs.load(session, ((row.id, row.updated_at) for row in pinged.values()))
+    walk = _Walk(monitors, silencing, parsed)
     # Pings of the same instant keep the order they arrived in.
     arrived = [pair for intake_id, pair in candidates.items() if intake_id in new]
     for ping, monitor in sorted(arrived, key=lambda pair: pair[0].received_at):
@@ -123,11 +136,21 @@ class _Walk:
     The fields are set on the rows as if loaded, for ``write_heartbeats`` to store in one
     statement: the unit of work would update the rows one by one."""
 
-    def __init__(self, monitors: dict[int, MonitorRow], silencing: Silencing) -> None:
+    def __init__(
+        self,
+        monitors: dict[int, MonitorRow],
+        silencing: Silencing,
+        specs: dict[int, MonitorSpec | None],
+    ) -> None:
         self._monitors = monitors
         self._silencing = silencing
-        self.specs: dict[int, HeartbeatMonitor] = {}
-        self._not_heartbeats: set[int] = set()
+        self.specs = {
+            monitor_id: spec
+            for monitor_id, spec in specs.items()
+            if isinstance(spec, HeartbeatMonitor)
+        }
+        """The pinged heartbeat monitors' specs: pings to monitors of other kinds only stay
+        in the log."""
         self.results: list[CheckResult] = []
         self._result_keys: set[tuple[int, datetime]] = set()
         self._last_pinged: dict[int, datetime] = {}
@@ -137,7 +160,7 @@ class _Walk:
         """Seconds from its start ping, by intake id, for each ping that finished a run."""
 
     def step(self, monitor: MonitorRow, ping: Ping) -> None:
-        spec = self._spec(monitor)
+        spec = self.specs.get(monitor.id)
         if spec is None or spec.paused:
             return
         if monitor.last_ping_at is not None and ping.received_at < monitor.last_ping_at:
@@ -173,18 +196,6 @@ class _Walk:
                 timezone=spec.timezone,
             )
             set_committed_value(self._monitors[monitor_id], "deadline_at", deadline)
-
-    def _spec(self, monitor: MonitorRow) -> HeartbeatMonitor | None:
-        if monitor.id in self._not_heartbeats:
-            return None
-        spec = self.specs.get(monitor.id)
-        if spec is None:
-            parsed = spec_of(monitor)
-            if not isinstance(parsed, HeartbeatMonitor):
-                self._not_heartbeats.add(monitor.id)
-                return None
-            spec = self.specs[monitor.id] = parsed
-        return spec
 
 
 async def _locate(session: AsyncSession, pings: Sequence[Ping]) -> list[tuple[Ping, int]]:

@@ -107,14 +107,38 @@ async def lock_monitor_states(session: AsyncSession, ids: set[int]) -> dict[int,
     anything and applying them (``apply_to_monitors``, which loads what announcing a change
     needs with ``load_announced``). Read nothing else from these rows before ``lock_monitors``
     loads the rest of them."""
+    return await _lock_only(session, ids, _STATE_COLUMNS)
+
+
+async def _lock_only(
+    session: AsyncSession, ids: set[int], columns: Sequence[Any]
+) -> dict[int, MonitorRow]:
     statement = (
         select(MonitorRow)
-        .options(load_only(*_STATE_COLUMNS))
+        .options(load_only(*columns))
         .where(MonitorRow.id.in_(ids))
         .order_by(MonitorRow.id)
     )
     rows: Sequence[MonitorRow] = (await session.scalars(await locked(statement, session))).all()
     return {row.id: row for row in rows}
+
+
+# What applying pings reads besides the state: the spec comes from a cache, by ``updated_at``.
+_HEARTBEAT_COLUMNS = (
+    *_STATE_COLUMNS,
+    MonitorRow.kind,
+    MonitorRow.paused,
+    MonitorRow.updated_at,
+    MonitorRow.last_ping_at,
+    MonitorRow.last_start_at,
+    MonitorRow.deadline_at,
+)
+
+
+async def lock_heartbeat_states(session: AsyncSession, ids: set[int]) -> dict[int, MonitorRow]:
+    """Lock monitors like ``lock_monitor_states``, with what applying pings to them reads too:
+    their heartbeat fields, and the ``updated_at`` their cached specs are kept by."""
+    return await _lock_only(session, ids, _HEARTBEAT_COLUMNS)
 
 
 # What announcing a monitor's change reads besides its state (see ``services.alerts``).

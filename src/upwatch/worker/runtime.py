@@ -21,6 +21,7 @@ from upwatch.engine.jobs import CheckJob
 from upwatch.engine.messages import SpecMemo
 from upwatch.engine.notify import delivery_loop_for
 from upwatch.engine.runner import Runner
+from upwatch.engine.specs import SpecCache
 from upwatch.errors import StoreUnavailableError
 from upwatch.metrics import RESULTS_WRITTEN
 from upwatch.probes.base import ProbeContext
@@ -57,6 +58,7 @@ class WorkerRuntime:
         self._database = create_engine(settings.async_database_url)
         self._sessions = session_factory(self._database)
         self._flap = settings.flap_policy
+        self._heartbeat_specs = SpecCache()
         self._context = ProbeContext(policy=settings.target_policy)
         self._runner = Runner(
             context=self._context, max_in_flight=settings.max_in_flight_probes, clock=utc_now
@@ -118,7 +120,9 @@ class WorkerRuntime:
     async def record_pings(self, pings: list[Ping]) -> None:
         async def write(part: list[Ping]) -> Sequence[MonitorEvent]:
             async with self._sessions.begin() as session:
-                return await record_pings(session=session, pings=part, flap=self._flap)
+                return await record_pings(
+                    session=session, pings=part, flap=self._flap, specs=self._heartbeat_specs
+                )
 
         await report_events(await self._store(pings, write, "pings", ping_label))
 
