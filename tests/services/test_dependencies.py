@@ -206,10 +206,13 @@ async def test_deleting_a_parent_takes_it_out_of_its_children(
     sessions: Sessions, clock: Clock
 ) -> None:
     gateway, service = await _gateway_and_service(sessions, clock)
+    clock.advance(5)
     async with sessions.begin() as session:
-        await delete_monitor(session=session, monitor_id=gateway)
+        await delete_monitor(session=session, monitor_id=gateway, now=clock())
     async with sessions() as session:
-        assert (await get_monitor(session=session, monitor_id=service)).depends_on == []
+        child = await get_monitor(session=session, monitor_id=service)
+    assert child.depends_on == []
+    assert child.updated_at == clock()  # its cached spec is parsed again
 
 
 # The engine: scheduler → runner against real local targets → result sink ---------------------

@@ -1,5 +1,7 @@
 """Overdue heartbeats swept in bulk: one incident and one alert each, once."""
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -14,6 +16,7 @@ from upwatch.services.channels import create_channel
 from upwatch.services.heartbeats import mark_overdue
 from upwatch.services.monitors import create_monitor
 from upwatch.services.pings import Ping, new_intake_id, record_pings
+from upwatch.services.transitions import MonitorEvent
 from upwatch.store.tables import DeliveryRow, IncidentRow, MonitorRow
 
 FLAP = FlapPolicy()
@@ -96,3 +99,49 @@ async def test_a_sweep_limited_below_the_overdue_count_leaves_the_rest_for_the_n
     assert (len(first), len(rest)) == (COUNT - 5, 5)
     async with sessions() as session:
         assert len((await session.scalars(select(DeliveryRow))).all()) == COUNT
+
+
+class _CountingSpecs(SpecCache):
+    """A spec cache that counts the monitors it had to parse."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parsed = 0
+
+    def _parse(self, rows: Sequence[MonitorRow]) -> None:
+        self.parsed += len(rows)
+        super()._parse(rows)
+
+
+async def test_failing_pings_to_cached_heartbeats_alert_each_its_own_channel(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    """With every spec cached, the rows are locked with their state only: what announcing the
+    incidents reads (kind, channels, alert settings) is loaded for the changed monitors."""
+    channel_of = await _heartbeats_with_own_channels(sessions, clock)
+    specs = _CountingSpecs()
+
+    async def ping_all(kind: PingKind) -> list[MonitorEvent]:
+        clock.advance(10)
+        pings = [
+            Ping(new_intake_id(), "t", monitor_id, clock(), kind, "POST")
+            for monitor_id in channel_of
+        ]
+        async with sessions.begin() as session:
+            return await record_pings(session=session, pings=pings, flap=FLAP, specs=specs)
+
+    await ping_all(PingKind.SUCCESS)
+    events = await ping_all(PingKind.FAIL)
+
+    assert specs.parsed == COUNT  # the first batch's, none since
+    async with sessions() as session:
+        incidents = {i.id: i for i in await session.scalars(select(IncidentRow))}
+        deliveries = (await session.scalars(select(DeliveryRow))).all()
+    assert sorted(e.monitor_id for e in events) == sorted(channel_of)
+    assert sorted(i.monitor_id for i in incidents.values()) == sorted(channel_of)
+    assert len(deliveries) == COUNT
+    for delivery in deliveries:
+        monitor_id = incidents[delivery.incident_id or 0].monitor_id
+        assert delivery.channel_id == channel_of[monitor_id]
+        assert delivery.message["monitor"]["id"] == monitor_id
+        assert delivery.message["monitor"]["kind"] == "heartbeat"

@@ -109,7 +109,7 @@ async def test_results_of_a_deleted_monitor_are_dropped(
     monitor_id = await _monitor(sessions, clock, retries=0)
     kept_id = await _monitor(sessions, clock, retries=0)
     async with sessions.begin() as session:
-        await delete_monitor(session=session, monitor_id=monitor_id)
+        await delete_monitor(session=session, monitor_id=monitor_id, now=clock())
 
     await _record(
         sessions, check_result(monitor_id, clock()), check_result(kept_id, clock(), Outcome.UP)

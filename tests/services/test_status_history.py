@@ -204,7 +204,7 @@ async def test_a_new_monitor_never_shows_the_bars_of_a_deleted_one(
     await _render(sessions, kept, NOW)
 
     async with sessions.begin() as session:
-        await delete_monitor(session=session, monitor_id=old)
+        await delete_monitor(session=session, monitor_id=old, now=clock())
     async with sessions.begin() as session:
         new = await create_monitor(session=session, spec=http_spec(name="new"), now=NOW)
         new_id = new.id

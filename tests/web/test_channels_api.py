@@ -48,6 +48,8 @@ async def test_channels_are_created_listed_and_never_show_their_secrets(
     assert deleted.status_code == 204
     again = await api.client.get(f"/api/v1/monitors/{monitor.json()['id']}", headers=headers)
     assert again.json()["channels"] == []
+    # A changed monitor: specs cached by updated_at are parsed again.
+    assert again.json()["updated_at"] > monitor.json()["updated_at"]
 
 
 @pytest.mark.parametrize(

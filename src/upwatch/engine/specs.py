@@ -2,8 +2,10 @@
 
 Parsing a stored monitor into its spec (pydantic validation of every field) costs more than the
 rest of claiming it; at a 60 s interval the same 100,000 monitors are claimed every minute.
-A spec is kept as long as the row's ``updated_at`` stays the same, which every change to what a
-probe checks moves (``services.monitors``).
+A spec is kept as long as the row's ``updated_at`` stays the same, which every change to the
+stored spec moves: edits and pauses (``services.monitors``), and the channels and parents taken out
+of it when they are deleted (``services.channels``, ``services.dependencies``). The ping intake
+keeps its heartbeats' specs the same way (``services.pings``).
 """
 
 from collections.abc import Iterable, Sequence

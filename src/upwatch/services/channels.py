@@ -101,14 +101,21 @@ async def get_channel(*, session: AsyncSession, channel_id: int) -> ChannelRow:
     return row
 
 
-async def delete_channel(*, session: AsyncSession, channel_id: int) -> None:
+async def delete_channel(*, session: AsyncSession, channel_id: int, now: datetime) -> None:
+    """Delete the channel and take it out of every monitor and alert policy that names it; a
+    monitor changed so moves its ``updated_at``, which cached specs are kept by."""
     row = await get_channel(session=session, channel_id=channel_id)
     # JSON lists compare differently on SQLite and PostgreSQL; channels are deleted rarely.
     for monitor in await session.scalars(select(MonitorRow)):
-        if channel_id in monitor.channel_ids:
+        alert_settings = (
+            _without_channel(monitor.alert_settings, channel_id)
+            if monitor.alert_settings
+            else monitor.alert_settings
+        )
+        if channel_id in monitor.channel_ids or alert_settings != monitor.alert_settings:
             monitor.channel_ids = [c for c in monitor.channel_ids if c != channel_id]
-        if monitor.alert_settings:
-            monitor.alert_settings = _without_channel(monitor.alert_settings, channel_id)
+            monitor.alert_settings = alert_settings
+            monitor.updated_at = now
     for policy in await session.scalars(select(AlertPolicyRow)):
         policy.channel_ids = [c for c in policy.channel_ids if c != channel_id]
         policy.settings = _without_channel(policy.settings, channel_id)

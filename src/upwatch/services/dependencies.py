@@ -5,6 +5,7 @@ child shows ``dependency_down`` and alerts nothing: the parent's incident alread
 """
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,12 +50,14 @@ async def ensure_valid_dependencies(
         raise ValidationFailedError(problems)
 
 
-async def forget_monitor(*, session: AsyncSession, monitor_id: int) -> None:
-    """Take a deleted monitor out of every ``depends_on`` list."""
+async def forget_monitor(*, session: AsyncSession, monitor_id: int, now: datetime) -> None:
+    """Take a deleted monitor out of every ``depends_on`` list; a monitor changed so moves its
+    ``updated_at``, which cached specs are kept by."""
     # JSON lists compare differently on SQLite and PostgreSQL; deletions are rare.
     for row in await session.scalars(select(MonitorRow)):
         if monitor_id in row.depends_on:
             row.depends_on = [parent for parent in row.depends_on if parent != monitor_id]
+            row.updated_at = now
 
 
 async def load_parents(

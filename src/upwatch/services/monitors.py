@@ -74,9 +74,9 @@ async def check_now(*, session: AsyncSession, monitor_id: int, now: datetime) ->
     return row
 
 
-async def delete_monitor(*, session: AsyncSession, monitor_id: int) -> None:
+async def delete_monitor(*, session: AsyncSession, monitor_id: int, now: datetime) -> None:
     row = await get_monitor(session=session, monitor_id=monitor_id, for_update=True)
-    await forget_monitor(session=session, monitor_id=monitor_id)
+    await forget_monitor(session=session, monitor_id=monitor_id, now=now)
     await session.delete(row)
 
 

@@ -149,8 +149,8 @@ class _Walk:
             for monitor_id, spec in specs.items()
             if isinstance(spec, HeartbeatMonitor)
         }
-        """The pinged heartbeat monitors' specs: pings to monitors of other kinds only stay
-        in the log."""
+        """The pinged heartbeat monitors' specs. Pings to monitors of other kinds, or whose
+        stored spec no longer validates, only stay in the log."""
         self.results: list[CheckResult] = []
         self._result_keys: set[tuple[int, datetime]] = set()
         self._last_pinged: dict[int, datetime] = {}

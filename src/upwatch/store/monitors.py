@@ -105,8 +105,8 @@ async def lock_monitor_states(session: AsyncSession, ids: set[int]) -> dict[int,
     """Lock monitors like ``lock_monitors`` but load only their name, state, tags and
     dependencies: a fraction of the cost of whole rows, for deciding which results change
     anything and applying them (``apply_to_monitors``, which loads what announcing a change
-    needs with ``load_announced``). Read nothing else from these rows before ``lock_monitors``
-    loads the rest of them."""
+    needs with ``load_announced``). Read nothing else from these rows unless a query of whole
+    rows in the same session has loaded the rest of them."""
     return await _lock_only(session, ids, _STATE_COLUMNS)
 
 
@@ -123,11 +123,10 @@ async def _lock_only(
     return {row.id: row for row in rows}
 
 
-# What applying pings reads besides the state: the spec comes from a cache, by ``updated_at``.
+# What applying pings reads besides the state; the spec (paused, period, grace, ...) comes from
+# a cache, by ``updated_at``.
 _HEARTBEAT_COLUMNS = (
     *_STATE_COLUMNS,
-    MonitorRow.kind,
-    MonitorRow.paused,
     MonitorRow.updated_at,
     MonitorRow.last_ping_at,
     MonitorRow.last_start_at,

@@ -168,8 +168,8 @@ def _name(value: object) -> str:
     status_code=status.HTTP_204_NO_CONTENT,
     dependencies=[WriteAccess],
 )
-async def delete_channel(channel_id: int, session: SessionDep) -> Response:
-    await channels.delete_channel(session=session, channel_id=channel_id)
+async def delete_channel(channel_id: int, runtime: RuntimeDep, session: SessionDep) -> Response:
+    await channels.delete_channel(session=session, channel_id=channel_id, now=runtime.clock())
     await session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

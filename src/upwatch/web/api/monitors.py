@@ -115,7 +115,7 @@ async def _update(
 async def delete_monitor(monitor_id: int, runtime: RuntimeDep, session: SessionDep) -> Response:
     row = await monitors.get_monitor(session=session, monitor_id=monitor_id)
     token = row.ping_token
-    await monitors.delete_monitor(session=session, monitor_id=monitor_id)
+    await monitors.delete_monitor(session=session, monitor_id=monitor_id, now=runtime.clock())
     await session.commit()
     runtime.ping_tokens.forget(token)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -159,7 +159,9 @@ async def send_test(channel_id: int, visitor: Editor, session: SessionDep) -> Re
 
 @router.post("/{channel_id}/delete")
 async def delete_channel(channel_id: int, visitor: Editor, session: SessionDep) -> Response:
-    await channels.delete_channel(session=session, channel_id=channel_id)
+    await channels.delete_channel(
+        session=session, channel_id=channel_id, now=visitor.runtime.clock()
+    )
     await session.commit()
     return redirect("/channels")
 

@@ -232,7 +232,9 @@ async def check_now(monitor_id: int, visitor: Editor, session: SessionDep) -> Re
 async def delete(monitor_id: int, visitor: Editor, session: SessionDep) -> Response:
     row = await monitors.get_monitor(session=session, monitor_id=monitor_id)
     token = row.ping_token
-    await monitors.delete_monitor(session=session, monitor_id=monitor_id)
+    await monitors.delete_monitor(
+        session=session, monitor_id=monitor_id, now=visitor.runtime.clock()
+    )
     await session.commit()
     visitor.runtime.ping_tokens.forget(token)
     return redirect("/")
