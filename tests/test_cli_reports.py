@@ -35,7 +35,10 @@ def test_report_sla_as_json_and_csv(tmp_path: Path) -> None:
 
 def test_report_sla_refuses_a_bad_month_or_monitor(tmp_path: Path) -> None:
     bad_month = run(tmp_path, "report", "sla", "--monitor", "1", "--month", "10/2026")
+    last_month = run(tmp_path, "report", "sla", "--monitor", "1", "--month", "9999-12")
     unknown = run(tmp_path, "report", "sla", "--monitor", "7", "--month", "2026-10")
-    assert (bad_month.returncode, unknown.returncode) == (2, 2)
+    assert (bad_month.returncode, last_month.returncode, unknown.returncode) == (2, 2, 2)
     assert "--month: expected a month as YYYY-MM" in bad_month.stderr
+    assert "--month: must be before 9999-12" in last_month.stderr
+    assert "Traceback" not in last_month.stderr
     assert "monitor: no monitor with id 7" in unknown.stderr

@@ -75,6 +75,7 @@ async def test_bad_parameters_are_422_naming_the_field(api: Api) -> None:
     monitor_id = await _monitor_with_an_incident(api)
     cases: list[tuple[dict[str, Any], str]] = [
         ({"monitor": monitor_id, "month": "October"}, "month"),
+        ({"monitor": monitor_id, "month": "9999-12"}, "month"),  # no month follows it
         ({"monitor": monitor_id}, "month"),
         ({"month": "2026-10"}, "monitor"),
         ({"monitor": 999, "month": "2026-10"}, "monitor"),
@@ -86,6 +87,23 @@ async def test_bad_parameters_are_422_naming_the_field(api: Api) -> None:
                 "until": "2026-10-02T00:00:00Z",
             },
             "since",
+        ),
+        # Valid as given, but beyond the datetimes there are once in UTC.
+        (
+            {
+                "monitor": monitor_id,
+                "since": "0001-01-01T00:00:00+05:00",
+                "until": "2026-10-02T00:00:00Z",
+            },
+            "since",
+        ),
+        (
+            {
+                "monitor": monitor_id,
+                "since": "2026-10-01T00:00:00Z",
+                "until": "9999-12-31T23:59:59-05:00",
+            },
+            "until",
         ),
         ({"monitor": monitor_id, "month": "2026-10", "format": "xml"}, "format"),
         ({"status_page": "nope", "month": "2026-10"}, "status_page"),

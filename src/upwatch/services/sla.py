@@ -56,7 +56,10 @@ def month_range(month: str, *, field: str = "month") -> tuple[datetime, datetime
         start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
     except ValueError:
         raise ValidationFailedError([(field, "expected a month as YYYY-MM")]) from None
-    following = (start + timedelta(days=32)).replace(day=1)
+    try:
+        following = (start + timedelta(days=32)).replace(day=1)
+    except OverflowError:  # no month follows December 9999 to end the range
+        raise ValidationFailedError([(field, "must be before 9999-12")]) from None
     return start, following
 
 
@@ -65,6 +68,11 @@ def check_range(since: datetime, until: datetime) -> None:
     for name, value in (("since", since), ("until", until)):
         if value.tzinfo is None:
             problems.append((name, "needs a time zone, e.g. 2026-10-01T00:00:00Z"))
+            continue
+        try:
+            value.astimezone(UTC)  # the database compares in UTC
+        except OverflowError:  # e.g. 0001-01-01T00:00:00+05:00, before the year 1 in UTC
+            problems.append((name, "is out of range"))
     if not problems and until <= since:
         problems.append(("until", "must be after since"))
     if problems:
