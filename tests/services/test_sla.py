@@ -1,6 +1,6 @@
 """SLA figures from rollups and incidents, against figures computed by hand from the rows."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -72,6 +72,32 @@ async def test_a_month_of_uptime_downtime_mttr_and_mtbf(sessions: Sessions, cloc
         None,
         0,
         None,
+    )
+
+
+async def test_a_range_in_another_offset_counts_the_same_results(
+    sessions: Sessions, clock: Clock
+) -> None:
+    # Rollups are per UTC hour and day; India's +05:30 puts its midnight at half past 18:00.
+    clock.now = datetime(2026, 9, 20, tzinfo=UTC)
+    (monitor_id,) = await make_monitors(sessions, clock, 1)
+    clock.now = datetime(2026, 10, 5, tzinfo=UTC)
+    results = random_results([monitor_id], datetime(2026, 10, 1, 16, tzinfo=UTC), minutes=30 * 60)
+    await store(sessions, results)
+    await run_rollup(sessions=sessions, now=clock())
+    india = timezone(timedelta(hours=5, minutes=30))
+    since, until = datetime(2026, 10, 2, tzinfo=india), datetime(2026, 10, 4, tzinfo=india)
+
+    async with sessions() as session:
+        (report,) = await sla.sla_reports(
+            session=session, monitor_ids=[monitor_id], since=since, until=until, now=clock()
+        )
+
+    want = expected(results, monitor_id, since, until)
+    assert (report.checks, report.failures, report.maintenance) == (
+        want.checks,
+        want.failures,
+        want.maintenance,
     )
 
 

@@ -63,20 +63,24 @@ def month_range(month: str, *, field: str = "month") -> tuple[datetime, datetime
     return start, following
 
 
-def check_range(since: datetime, until: datetime) -> None:
+def check_range(since: datetime, until: datetime) -> tuple[datetime, datetime]:
+    """The range in UTC: rollups are per UTC hour and day, and splitting a range given in
+    another offset (+05:30, say) at its own whole hours would miss or double-count results."""
     problems = []
+    in_utc = []
     for name, value in (("since", since), ("until", until)):
         if value.tzinfo is None:
             problems.append((name, "needs a time zone, e.g. 2026-10-01T00:00:00Z"))
             continue
         try:
-            value.astimezone(UTC)  # the database compares in UTC
+            in_utc.append(value.astimezone(UTC))
         except OverflowError:  # e.g. 0001-01-01T00:00:00+05:00, before the year 1 in UTC
             problems.append((name, "is out of range"))
     if not problems and until <= since:
         problems.append(("until", "must be after since"))
     if problems:
         raise ValidationFailedError(problems)
+    return in_utc[0], in_utc[1]
 
 
 async def status_page_monitors(*, session: AsyncSession, slug: str) -> list[int]:
@@ -104,7 +108,7 @@ async def sla_reports(
     now: datetime,
 ) -> list[SlaReport]:
     """One report per monitor, in the order asked; an unknown monitor id is a 422."""
-    check_range(since, until)
+    since, until = check_range(since, until)
     wanted = list(dict.fromkeys(monitor_ids))
     monitors = {
         row.id: row
