@@ -79,6 +79,7 @@ async def test_bad_parameters_are_422_naming_the_field(api: Api) -> None:
         ({"monitor": monitor_id}, "month"),
         ({"month": "2026-10"}, "monitor"),
         ({"monitor": 999, "month": "2026-10"}, "monitor"),
+        ({"monitor": 2**63, "month": "2026-10"}, "monitor"),  # beyond the id column
         ({"monitor": "x", "month": "2026-10"}, "monitor[0]"),
         (
             {

@@ -48,6 +48,9 @@ class SlaReport:
 
 
 CSV_FIELDS = tuple(SlaReport.__dataclass_fields__)
+# Ids are 32-bit integers in the database; PostgreSQL refuses a larger one in a query (and
+# SQLite one beyond 64 bits) rather than finding nothing, so such an id is not looked up.
+MAX_ID = 2**31 - 1
 
 
 def month_range(month: str, *, field: str = "month") -> tuple[datetime, datetime]:
@@ -112,7 +115,9 @@ async def sla_reports(
     wanted = list(dict.fromkeys(monitor_ids))
     monitors = {
         row.id: row
-        for row in await session.scalars(select(MonitorRow).where(MonitorRow.id.in_(wanted)))
+        for row in await session.scalars(
+            select(MonitorRow).where(MonitorRow.id.in_([m for m in wanted if 0 < m <= MAX_ID]))
+        )
     }
     unknown = [m for m in wanted if m not in monitors]
     if unknown:
