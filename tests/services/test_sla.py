@@ -1,5 +1,7 @@
 """SLA figures from rollups and incidents, against figures computed by hand from the rows."""
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -124,3 +126,19 @@ def test_csv_has_a_header_and_a_row_per_monitor() -> None:
     lines = sla.as_csv([report]).splitlines()
     assert lines[0].startswith("monitor_id,monitor,since,until,checks")
     assert lines[1].endswith(",90.0,1.5,1,1.5,")
+
+
+def test_csv_quotes_names_and_neutralises_formulas() -> None:
+    names = ['=HYPERLINK("http://evil.example","x")', "+1", "-2", "@SUM(A1)", 'a, "b"\nc']
+    reports = [
+        sla.SlaReport(n, name, OCTOBER, OCTOBER, 0, 0, 0, None, 0.0, 0, None, None)
+        for n, name in enumerate(names)
+    ]
+    rows = list(csv.DictReader(io.StringIO(sla.as_csv(reports))))
+    assert [row["monitor"] for row in rows] == [
+        '\'=HYPERLINK("http://evil.example","x")',
+        "'+1",
+        "'-2",
+        "'@SUM(A1)",
+        'a, "b"\nc',
+    ]

@@ -180,5 +180,19 @@ def as_csv(reports: Sequence[SlaReport]) -> str:
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
     for report in reports:
-        writer.writerow({k: "" if v is None else v for k, v in as_json(report).items()})
+        writer.writerow({k: _cell(v) for k, v in as_json(report).items()})
     return out.getvalue()
+
+
+# A spreadsheet runs a cell starting with one of these as a formula, so a monitor named
+# =HYPERLINK(...) would run in whoever opens the report; OWASP's advice on CSV injection is a
+# leading apostrophe, which shows the text as it is.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
