@@ -50,6 +50,7 @@ async def test_sla_for_a_month_as_json_and_csv(api: Api) -> None:
     assert (report["monitor"], report["incidents"], report["downtime_minutes"]) == ("API", 1, 45.0)
     assert report["mttr_minutes"] == 45.0
     assert as_csv.headers["content-type"].startswith("text/csv")
+    assert as_csv.headers["content-disposition"] == 'attachment; filename="sla-2026-10.csv"'
     header, row = as_csv.text.splitlines()
     assert header.split(",")[:2] == ["monitor_id", "monitor"]
     assert row.startswith(f"{monitor_id},API,")
@@ -67,6 +68,9 @@ async def test_a_range_instead_of_a_month(api: Api) -> None:
     answer = await api.client.get("/api/v1/reports/sla", params=params, headers=headers)
     assert answer.status_code == 200
     assert len(answer.text.splitlines()) == 2
+    assert answer.headers["content-disposition"] == (
+        'attachment; filename="sla-20261005T000000Z-20261006T000000Z.csv"'
+    )
     assert ",0," in answer.text  # no incident opened within the range
 
 

@@ -1,5 +1,6 @@
 """/api/v1/reports/sla: uptime, downtime, incidents, MTTR and MTBF per monitor, JSON or CSV."""
 
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -48,9 +49,22 @@ async def sla_report(
     )
     wants_csv = format == "csv" or (format is None and CSV in request.headers.get("accept", ""))
     if wants_csv:
-        return Response(sla.as_csv(reports), media_type=f"{CSV}; charset=utf-8")
+        # Without a name a browser or `curl -OJ` saves every report as "sla".
+        disposition = f'attachment; filename="{_csv_name(month, start, end)}"'
+        return Response(
+            sla.as_csv(reports),
+            media_type=f"{CSV}; charset=utf-8",
+            headers={"Content-Disposition": disposition},
+        )
     return {
         "since": start.isoformat(),
         "until": end.isoformat(),
         "reports": [sla.as_json(report) for report in reports],
     }
+
+
+def _csv_name(month: str | None, start: datetime, end: datetime) -> str:
+    if month is not None:
+        return f"sla-{start:%Y-%m}.csv"
+    stamp = "%Y%m%dT%H%M%SZ"
+    return f"sla-{start.astimezone(UTC):{stamp}}-{end.astimezone(UTC):{stamp}}.csv"
