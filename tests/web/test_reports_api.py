@@ -77,10 +77,14 @@ async def test_a_range_instead_of_a_month(api: Api) -> None:
 async def test_bad_parameters_are_422_naming_the_field(api: Api) -> None:
     headers = await api.token()
     monitor_id = await _monitor_with_an_incident(api)
+    async with api.runtime.sessions.begin() as session:
+        session.add(StatusPageRow(slug="empty", title="", created_at=OCTOBER, updated_at=OCTOBER))
     cases: list[tuple[dict[str, Any], str]] = [
         ({"monitor": monitor_id, "month": "October"}, "month"),
         ({"monitor": monitor_id, "month": "9999-12"}, "month"),  # no month follows it
         ({"monitor": monitor_id}, "month"),
+        ({"monitor": monitor_id, "since": "2026-10-01T00:00:00Z"}, "until"),
+        ({"monitor": monitor_id, "until": "2026-10-01T00:00:00Z"}, "since"),
         ({"month": "2026-10"}, "monitor"),
         ({"monitor": 999, "month": "2026-10"}, "monitor"),
         ({"monitor": 2**63, "month": "2026-10"}, "monitor"),  # beyond the id column
@@ -112,6 +116,7 @@ async def test_bad_parameters_are_422_naming_the_field(api: Api) -> None:
         ),
         ({"monitor": monitor_id, "month": "2026-10", "format": "xml"}, "format"),
         ({"status_page": "nope", "month": "2026-10"}, "status_page"),
+        ({"status_page": "empty", "month": "2026-10"}, "status_page"),
     ]
     for params, field in cases:
         answer = await api.client.get("/api/v1/reports/sla", params=params, headers=headers)

@@ -37,11 +37,16 @@ async def sla_report(
         start, end = sla.month_range(month)
     elif since is not None and until is not None:
         start, end = since, until
+    elif since is not None or until is not None:  # name the half that is missing
+        missing = "until" if until is None else "since"
+        raise ValidationFailedError([(missing, "give both since and until, or a month")])
     else:
         raise ValidationFailedError([("month", "give a month, or both since and until")])
     monitor_ids = list(monitor or [])
     if status_page is not None:
         monitor_ids += await sla.status_page_monitors(session=session, slug=status_page)
+    if not monitor_ids and status_page is not None:
+        raise ValidationFailedError([("status_page", f"{status_page!r} shows no monitors")])
     if not monitor_ids:
         raise ValidationFailedError([("monitor", "give at least one monitor or a status_page")])
     reports = await sla.sla_reports(
