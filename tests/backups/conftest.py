@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from tests.conftest import POSTGRES_ADMIN_URL, _postgres
 from tests.factories import check_result, heartbeat_spec, http_spec
@@ -60,6 +60,15 @@ class Database:
                         for h in range(24)
                     ]
                     await record_results(session=session, results=results, flap=FLAP)
+            await engine.dispose()
+
+        asyncio.run(run())
+
+    def execute(self, statement: str) -> None:
+        async def run() -> None:
+            engine = create_engine(self.async_url)
+            async with engine.begin() as connection:
+                await connection.execute(text(statement))
             await engine.dispose()
 
         asyncio.run(run())

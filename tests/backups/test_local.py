@@ -121,3 +121,34 @@ def test_restore_refuses_what_is_not_a_backup_of_its_engine(
         )
     assert message in str(refused.value)
     assert sqlite_database.snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("schema_change", "message"),
+    [
+        ("DROP TABLE alembic_version", "is not an upwatch backup (it holds no upwatch schema"),
+        (
+            "UPDATE alembic_version SET version_num = '9999_future'",
+            "was made by a newer upwatch (schema revision '9999_future' is unknown",
+        ),
+    ],
+)
+def test_restore_refuses_a_database_of_another_program_or_a_newer_schema(
+    whole_database: Database, tmp_path: Path, schema_change: str, message: str
+) -> None:
+    database = whole_database
+    database.add_monitors(1, name="in the backup")
+    database.execute(schema_change)
+    folder = tmp_path / "backups"
+    _backup(database, folder, days=0, keep=1)
+    database.wipe()
+    database.migrate()
+    database.add_monitors(2)
+    before = database.snapshot()
+
+    refused = upwatch(database, "restore", str(folder), "--yes")
+
+    assert refused.returncode == 1
+    assert message in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert database.snapshot() == before

@@ -4,6 +4,7 @@ import shutil
 import subprocess
 import tempfile
 from contextlib import suppress
+from itertools import pairwise
 from pathlib import Path
 from typing import IO
 
@@ -71,6 +72,22 @@ def restore_postgres(target: PostgresTarget, backup: Path) -> None:
             raise BackupError(f"{failure}: {_read(restore_errors)}")
         if runner.wait() != 0:
             raise BackupError(f"{failure}: {_read(psql_errors)}")
+
+
+def postgres_backup_revision(target: PostgresTarget, backup: Path) -> str | None:
+    """The schema revision the dump was made at; ``None`` when it holds no Upwatch schema."""
+    pg_restore = find_client_tool("pg_restore", server_major_version(target))
+    script = run_client(
+        target,
+        [pg_restore, "--data-only", "--table=alembic_version", "--file=-", str(backup)],
+        failure=f"cannot read {backup}",
+    )
+    # The table's data as pg_restore writes it: "COPY public.alembic_version (version_num) FROM
+    # stdin;", then one line per row, then "\.".
+    for line, following in pairwise(script.splitlines()):
+        if line.startswith("COPY ") and ".alembic_version " in line and following != "\\.":
+            return following
+    return None
 
 
 def _preamble(schemas: list[str]) -> str:

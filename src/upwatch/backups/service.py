@@ -5,11 +5,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
 from upwatch.backups.errors import BackupError
 from upwatch.backups.naming import Engine, backup_name, beyond_keep, newest_first, parse_backup_name
-from upwatch.backups.postgres import PG_DUMP_MAGIC, dump_postgres, restore_postgres
+from upwatch.backups.postgres import (
+    PG_DUMP_MAGIC,
+    dump_postgres,
+    postgres_backup_revision,
+    restore_postgres,
+)
 from upwatch.backups.postgres_connection import (
     PostgresTarget,
     count_postgres_monitors,
@@ -20,8 +26,10 @@ from upwatch.backups.sqlite import (
     backup_sqlite,
     count_sqlite_monitors,
     restore_sqlite,
+    sqlite_backup_revision,
 )
 from upwatch.backups.stores import BackupStore, open_store
+from upwatch.store.migrate import alembic_config
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +88,15 @@ def restore_backup(
                 + (f" (it is a {found} one)" if found else "")
                 + "; restore it into a database of its kind"
             )
+        # Any SQLite file or pg_dump passes the check above: restoring one of another program,
+        # or one of a newer Upwatch (whose schema this version cannot migrate), would replace
+        # the database with one that no Upwatch command can open.
+        revision = (
+            postgres_backup_revision(target, backup)
+            if isinstance(target, PostgresTarget)
+            else sqlite_backup_revision(backup)
+        )
+        _ensure_known_revision(revision, store.location(name))
         monitors = (
             count_postgres_monitors(target)
             if isinstance(target, PostgresTarget)
@@ -123,6 +140,21 @@ def _resolve_source(source: str, *, s3_endpoint_url: str | None) -> tuple[Backup
     if not backups:
         raise BackupError(f"no upwatch backups in {store.location()}")
     return store, backups[0].name
+
+
+def _ensure_known_revision(revision: str | None, location: str) -> None:
+    if revision is None:
+        raise BackupError(
+            f"{location} is not an upwatch backup (it holds no upwatch schema version)"
+        )
+    known = {
+        script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()
+    }
+    if revision not in known:
+        raise BackupError(
+            f"{location} was made by a newer upwatch (schema revision {revision!r} is unknown "
+            "to this version); upgrade upwatch, then restore it"
+        )
 
 
 def _engine_of(backup: Path) -> Engine | None:

@@ -38,6 +38,21 @@ def restore_sqlite(backup: Path, database: Path) -> None:
         raise BackupError(f"restoring {backup} into {database} failed: {exc}") from exc
 
 
+def sqlite_backup_revision(backup: Path) -> str | None:
+    """The schema revision the backup was made at; ``None`` when it holds no Upwatch schema."""
+    try:
+        with closing(sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            exists = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+            ).fetchone()
+            row = (
+                db.execute("SELECT version_num FROM alembic_version").fetchone() if exists else None
+            )
+    except sqlite3.Error as exc:
+        raise BackupError(f"cannot read {backup}: {exc}") from exc
+    return str(row[0]) if row else None
+
+
 def count_sqlite_monitors(database: Path) -> int:
     """Monitors in the database; 0 when there is no database or no schema yet."""
     if not database.is_file():
