@@ -152,3 +152,21 @@ def test_restore_refuses_a_database_of_another_program_or_a_newer_schema(
     assert message in refused.stderr
     assert "Traceback" not in refused.stderr
     assert database.snapshot() == before
+
+
+def test_restore_over_a_damaged_sqlite_database_says_to_move_it_aside(
+    sqlite_database: Database, tmp_path: Path
+) -> None:
+    folder = tmp_path / "backups"
+    _backup(sqlite_database, folder, days=0, keep=1)
+    live = Path(sqlite_database.url.removeprefix("sqlite:///"))
+    live.write_bytes(b"damaged by a full disk")
+
+    refused = upwatch(sqlite_database, "restore", str(folder), "--yes")
+
+    assert refused.returncode == 1
+    assert refused.stderr == (
+        f"error: restore failed: cannot read the SQLite database {live}: file is not a "
+        "database; move it (and any -wal and -shm files beside it) aside, then restore again\n"
+    )
+    assert live.read_bytes() == b"damaged by a full disk"

@@ -57,8 +57,16 @@ def count_sqlite_monitors(database: Path) -> int:
     """Monitors in the database; 0 when there is no database or no schema yet."""
     if not database.is_file():
         return 0
-    with closing(sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)) as db:
-        exists = db.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'monitors'"
-        ).fetchone()
-        return int(db.execute("SELECT count(*) FROM monitors").fetchone()[0]) if exists else 0
+    try:
+        with closing(sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            exists = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'monitors'"
+            ).fetchone()
+            return int(db.execute("SELECT count(*) FROM monitors").fetchone()[0]) if exists else 0
+    except sqlite3.Error as exc:
+        # A damaged database is when a restore is wanted most, but the backup API cannot write
+        # over a file that is not a database: say how to get past it.
+        raise BackupError(
+            f"cannot read the SQLite database {database}: {exc}; move it (and any -wal and "
+            "-shm files beside it) aside, then restore again"
+        ) from exc
