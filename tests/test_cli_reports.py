@@ -17,6 +17,15 @@ def test_rollup_and_prune_run_on_a_fresh_database(tmp_path: Path) -> None:
     assert "0 rows deleted" in pruned.stdout
 
 
+def test_prune_refuses_a_retention_it_cannot_count_back(tmp_path: Path) -> None:
+    for setting in ("UPWATCH_RAW_RETENTION_DAYS", "UPWATCH_HOURLY_ROLLUP_RETENTION_DAYS"):
+        for days in ("0", "999999"):
+            pruned = run(tmp_path, "prune", **{setting: days})
+            assert pruned.returncode == 2, (setting, days, pruned.stderr)
+            assert pruned.stderr.startswith("error: invalid settings:")
+            assert setting.removeprefix("UPWATCH_").lower() in pruned.stderr
+
+
 def test_report_sla_as_json_and_csv(tmp_path: Path) -> None:
     source = tmp_path / "monitors.yaml"
     source.write_text(MONITOR)

@@ -117,11 +117,19 @@ class Settings(BaseSettings):
     s3_endpoint_url: str | None = Field(
         None, description="Another S3 endpoint than AWS's for backups (a local emulator)."
     )
+    # At most a century: "keep forever" written as 999999 days reaches before year 1, where
+    # the prune's cutoff (now minus the retention) cannot be computed at all.
     raw_retention_days: int = Field(
-        30, ge=1, description="Days raw check results, pings and sent deliveries are kept."
+        30,
+        ge=1,
+        le=36_500,
+        description="Days raw check results, pings and sent deliveries are kept.",
     )
     hourly_rollup_retention_days: int = Field(
-        365, ge=1, description="Days hourly rollups are kept; daily rollups are kept forever."
+        365,
+        ge=1,
+        le=36_500,
+        description="Days hourly rollups are kept; daily rollups are kept forever.",
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "console"] = Field(
