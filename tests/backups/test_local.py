@@ -90,6 +90,25 @@ def test_a_failing_pg_dump_leaves_no_file_and_removes_no_old_backup(
     assert sorted(p.name for p in folder.iterdir()) == sorted(old)
 
 
+def test_a_second_backup_in_the_same_second_replaces_nothing(
+    sqlite_database: Database, tmp_path: Path
+) -> None:
+    folder = tmp_path / "backups"
+    name = backup_name(Engine.SQLITE, T0)
+    _backup(sqlite_database, folder, days=0, keep=7)
+    first = (folder / name).read_bytes()
+    # Another run of the same second, still copying into its partial file.
+    (folder / f".{name}.partial").write_bytes(b"another run's copy")
+    sqlite_database.add_monitors(1)
+
+    with pytest.raises(BackupError, match="already exists \\(a backup made in the same second\\)"):
+        _backup(sqlite_database, folder, days=0, keep=7)
+
+    assert (folder / name).read_bytes() == first
+    assert (folder / f".{name}.partial").read_bytes() == b"another run's copy"
+    assert sorted(p.name for p in folder.iterdir()) == sorted([name, f".{name}.partial"])
+
+
 def test_keep_must_be_positive(sqlite_database: Database, tmp_path: Path) -> None:
     with pytest.raises(BackupError, match="at least 1"):
         _backup(sqlite_database, tmp_path, days=0, keep=0)

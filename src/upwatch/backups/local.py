@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import tempfile
 from contextlib import suppress
 from pathlib import Path
 
@@ -18,17 +19,34 @@ class LocalStore:
         return sorted(entry.name for entry in self.directory.iterdir() if entry.is_file())
 
     def put(self, source: Path, name: str) -> None:
-        partial = self.directory / f".{name}.partial"
+        target = self.directory / name
+        partial: Path | None = None
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
+            # A partial file of this run's own: a second backup in the same second (another
+            # host, a retried job) would otherwise copy into it too, or move it away.
+            handle, partial_name = tempfile.mkstemp(
+                dir=self.directory, prefix=f".{name}.", suffix=".partial"
+            )
+            os.close(handle)
+            partial = Path(partial_name)
             _move_or_copy(source, partial)
             with partial.open("rb") as written:
                 os.fsync(written.fileno())
-            partial.replace(self.directory / name)
+            # Names go by the second: never replace a backup made in the same one (perhaps of
+            # another database) and report success for both.
+            if target.exists():
+                raise BackupError(
+                    f"{target} already exists (a backup made in the same second); "
+                    "it was left as it is"
+                )
+            partial.replace(target)
         except OSError as exc:
-            with suppress(OSError):
-                partial.unlink(missing_ok=True)
             raise BackupError(f"cannot write the backup to {self.directory}: {exc}") from exc
+        finally:
+            if partial is not None:  # gone already once it is in place
+                with suppress(OSError):
+                    partial.unlink(missing_ok=True)
 
     def fetch(self, name: str, work_dir: Path) -> Path:
         return self.directory / name
