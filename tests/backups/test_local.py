@@ -118,7 +118,8 @@ def test_keep_must_be_positive(sqlite_database: Database, tmp_path: Path) -> Non
     ("source", "message"),
     [
         ("empty", "no upwatch backups in"),
-        ("missing", "no upwatch backups in"),
+        ("missing", "missing: no such file or folder"),
+        ("missing/upwatch-20261101T120000Z-sqlite.db", "sqlite.db: no such file or folder"),
         ("not-a-backup.db", "is not a sqlite backup"),
         ("postgres", "is not a sqlite backup (it is a postgresql one)"),
     ],

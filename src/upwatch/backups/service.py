@@ -135,6 +135,9 @@ def _resolve_source(source: str, *, s3_endpoint_url: str | None) -> tuple[Backup
     head, _, last = source.rstrip("/").rpartition("/")
     if source.startswith("s3://") and parse_backup_name(last) is not None:
         return open_store(head, s3_endpoint_url=s3_endpoint_url), last
+    if "://" not in source and not Path(source).exists():
+        # Not "no backups in" it: a mistyped file name is not an empty folder.
+        raise BackupError(f"{source}: no such file or folder")
     store = open_store(source, s3_endpoint_url=s3_endpoint_url)
     backups = newest_first(store.names())
     if not backups:
