@@ -190,3 +190,23 @@ def test_restore_over_a_damaged_sqlite_database_says_to_move_it_aside(
         "database; move it (and any -wal and -shm files beside it) aside, then restore again\n"
     )
     assert live.read_bytes() == b"damaged by a full disk"
+
+
+def test_restore_from_a_folder_takes_the_newest_backup_of_its_engine(
+    sqlite_database: Database, tmp_path: Path
+) -> None:
+    folder = tmp_path / "backups"
+    sqlite_database.add_monitors(2)
+    before = sqlite_database.snapshot()
+    _backup(sqlite_database, folder, days=0, keep=7)
+    (folder / backup_name(Engine.POSTGRESQL, T0 + timedelta(days=1))).write_bytes(b"PGDMP")
+    sqlite_database.wipe()
+
+    restore_backup(
+        database_url=sqlite_database.async_url,
+        source=str(folder),
+        replace=False,
+        s3_endpoint_url=None,
+    )
+
+    assert sqlite_database.snapshot() == before

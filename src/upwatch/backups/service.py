@@ -78,7 +78,7 @@ def restore_backup(
 ) -> Restored:
     """Restore a backup (a file, an S3 object, or the newest in a folder or prefix)."""
     engine, target = _target(database_url)
-    store, name = _resolve_source(source, s3_endpoint_url=s3_endpoint_url)
+    store, name = _resolve_source(source, engine=engine, s3_endpoint_url=s3_endpoint_url)
     with tempfile.TemporaryDirectory(prefix="upwatch-restore-") as work:
         backup = store.fetch(name, Path(work))
         found = _engine_of(backup)
@@ -127,8 +127,11 @@ def _describe(target: PostgresTarget | Path) -> str:
     return str(target) if isinstance(target, PostgresTarget) else f"SQLite database {target}"
 
 
-def _resolve_source(source: str, *, s3_endpoint_url: str | None) -> tuple[BackupStore, str]:
-    """A named backup, or the newest backup of this tool in a folder or prefix."""
+def _resolve_source(
+    source: str, *, engine: Engine, s3_endpoint_url: str | None
+) -> tuple[BackupStore, str]:
+    """A named backup, or the newest backup of this tool (of ``engine`` if there is one) in a
+    folder or prefix."""
     if not source.startswith("s3://") and Path(source).is_file():
         path = Path(source)
         return open_store(str(path.parent), s3_endpoint_url=None), path.name
@@ -142,7 +145,9 @@ def _resolve_source(source: str, *, s3_endpoint_url: str | None) -> tuple[Backup
     backups = newest_first(store.names())
     if not backups:
         raise BackupError(f"no upwatch backups in {store.location()}")
-    return store, backups[0].name
+    # A folder may hold both engines' backups (a move from serve to the fleet): the newest of
+    # the other engine is not the one meant. With none of ours, that one's check says why.
+    return store, next((b for b in backups if b.engine == engine), backups[0]).name
 
 
 def _ensure_known_revision(revision: str | None, location: str) -> None:
