@@ -109,6 +109,26 @@ def test_a_second_backup_in_the_same_second_replaces_nothing(
     assert sorted(p.name for p in folder.iterdir()) == sorted([name, f".{name}.partial"])
 
 
+def test_a_restore_by_a_role_that_cannot_read_the_database_fails_clearly(
+    postgresql_database: Database, tmp_path: Path
+) -> None:
+    folder = tmp_path / "backups"
+    postgresql_database.add_monitors(1)
+    _backup(postgresql_database, folder, days=0, keep=1)
+    before = postgresql_database.snapshot()
+    role = f"nobody_{postgresql_database.url.rsplit('_', 1)[-1]}"
+    asyncio.run(_postgres(f'CREATE ROLE "{role}" LOGIN'))
+    try:
+        as_role = Database(postgresql_database.url.replace("postgres@", f"{role}@"), None)
+        failed = upwatch(as_role, "restore", str(folder), "--yes")
+    finally:
+        asyncio.run(_postgres(f'DROP OWNED BY "{role}"; DROP ROLE "{role}"'))
+    assert failed.returncode == 1
+    assert failed.stderr.startswith("error: restore failed: cannot count the monitors in the ")
+    assert "permission denied for table monitors" in failed.stderr
+    assert postgresql_database.snapshot() == before
+
+
 def test_keep_must_be_positive(sqlite_database: Database, tmp_path: Path) -> None:
     with pytest.raises(BackupError, match="at least 1"):
         _backup(sqlite_database, tmp_path, days=0, keep=0)

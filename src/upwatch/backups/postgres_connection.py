@@ -74,6 +74,8 @@ def count_postgres_monitors(target: PostgresTarget) -> int:
             if await connection.fetchval("SELECT to_regclass('monitors')") is None:
                 return 0
             return int(await connection.fetchval("SELECT count(*) FROM monitors"))
+        except asyncpg.PostgresError as exc:  # a role that may connect but not read, say
+            raise BackupError(f"cannot count the monitors in the {target}: {exc}") from exc
         finally:
             await connection.close()
 
