@@ -1,9 +1,13 @@
 """`upwatch rollup`, `upwatch prune` and `upwatch report sla` as users run them."""
 
+import asyncio
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.test_cli import run
+from upwatch.store.database import opened_sessions
+from upwatch.store.tables import StatusPageComponentRow, StatusPageGroupRow, StatusPageRow
 
 MONITOR = "monitors:\n  - name: API\n    kind: http\n    url: http://127.0.0.1:9/\n"
 
@@ -50,4 +54,76 @@ def test_report_sla_refuses_a_bad_month_or_monitor(tmp_path: Path) -> None:
     assert "--month: expected a month as YYYY-MM" in bad_month.stderr
     assert "--month: must be before 9999-12" in last_month.stderr
     assert "Traceback" not in last_month.stderr
-    assert "monitor: no monitor with id 7" in unknown.stderr
+    assert "--monitor: no monitor with id 7" in unknown.stderr
+
+
+def _status_page(data_dir: Path, slug: str, monitor_ids: list[int]) -> None:
+    async def create() -> None:
+        url = f"sqlite+aiosqlite:///{data_dir / 'upwatch.db'}"
+        now = datetime.now(UTC)
+        async with opened_sessions(url, migrate=False) as sessions, sessions.begin() as session:
+            page = StatusPageRow(slug=slug, title=slug, created_at=now, updated_at=now)
+            session.add(page)
+            await session.flush()
+            group = StatusPageGroupRow(status_page_id=page.id, name="", position=0)
+            session.add(group)
+            await session.flush()
+            for position, monitor_id in enumerate(monitor_ids):
+                component = StatusPageComponentRow(
+                    group_id=group.id, monitor_id=monitor_id, position=position
+                )
+                session.add(component)
+
+    asyncio.run(create())
+
+
+def test_report_sla_for_a_range_and_a_status_page(tmp_path: Path) -> None:
+    source = tmp_path / "monitors.yaml"
+    source.write_text(MONITOR + "  - name: Web\n    kind: tcp\n    host: 127.0.0.1\n    port: 9\n")
+    assert run(tmp_path, "monitors", "import", str(source)).returncode == 0
+    _status_page(tmp_path, "public", [2, 1])
+
+    reported = run(
+        tmp_path,
+        "report",
+        "sla",
+        "--status-page",
+        "public",
+        "--since",
+        "2026-10-01T00:00:00+05:30",
+        "--until",
+        "2026-10-08T00:00:00Z",
+    )
+
+    assert reported.returncode == 0, reported.stderr
+    reports = json.loads(reported.stdout)
+    assert [r["monitor"] for r in reports] == ["Web", "API"]  # the page's order
+    assert reports[0]["since"] == "2026-09-30T18:30:00+00:00"  # counted in UTC
+
+
+def test_report_sla_names_the_option_at_fault(tmp_path: Path) -> None:
+    assert run(tmp_path, "rollup").returncode == 0  # a migrated, empty database
+    _status_page(tmp_path, "empty", [])
+    cases = {
+        ("--monitor", "1", "--since", "yesterday", "--until", "2026-10-02T00:00:00Z"): (
+            "--since: expected an ISO 8601 time"
+        ),
+        ("--monitor", "1", "--since", "2026-10-01T00:00:00", "--until", "2026-10-02T00:00:00Z"): (
+            "--since: needs a time zone"
+        ),
+        ("--monitor", "1", "--since", "2026-10-02T00:00:00Z", "--until", "2026-10-01T00:00:00Z"): (
+            "--until: must be after since"
+        ),
+        ("--monitor", "1", "--since", "2026-10-01T00:00:00Z"): "--until: give both",
+        ("--monitor", "1", "--month", "2026-10", "--until", "2026-10-01T00:00:00Z"): (
+            "--month: give either month or since and until"
+        ),
+        ("--month", "2026-10"): "--monitor: give at least one monitor or a status page",
+        ("--status-page", "nope", "--month", "2026-10"): "--status-page: no status page 'nope'",
+        ("--status-page", "empty", "--month", "2026-10"): "--status-page: 'empty' shows no",
+    }
+    for arguments, message in cases.items():
+        refused = run(tmp_path, "report", "sla", *arguments)
+        assert refused.returncode == 2, (arguments, refused.stdout)
+        assert message in refused.stderr, (arguments, refused.stderr)
+        assert "Traceback" not in refused.stderr

@@ -5,6 +5,7 @@ import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
@@ -601,11 +602,21 @@ def prune() -> None:
 
 @report_app.command("sla")
 def report_sla(
-    monitor: Annotated[list[int], typer.Option(help="Monitor id; may repeat.")],
-    month: Annotated[str, typer.Option(help="A UTC month, YYYY-MM.")],
+    monitor: Annotated[list[int] | None, typer.Option(help="Monitor id; may repeat.")] = None,
+    status_page: Annotated[
+        str | None, typer.Option(help="Every monitor on the status page with this slug.")
+    ] = None,
+    month: Annotated[str | None, typer.Option(help="A UTC month, YYYY-MM.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Start of a range, ISO 8601 with a time zone.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="End of a range, ISO 8601 with a time zone.")
+    ] = None,
     format: Annotated[str, typer.Option(help="json or csv.")] = "json",
 ) -> None:
-    """Uptime, downtime, incidents, MTTR and MTBF per monitor for a month."""
+    """Uptime, downtime, incidents, MTTR and MTBF per monitor, for a month or a range, of the
+    monitors named and those on a status page."""
     import json
 
     from upwatch.engine.embedded import utc_now
@@ -613,15 +624,29 @@ def report_sla(
 
     if format not in ("json", "csv"):
         _fail("--format: expected json or csv")
+    fields = {name: f"--{name.replace('_', '-')}" for name in sla.API_FIELDS}
     settings = _settings()
     try:
-        since, until = sla.month_range(month, field="--month")
+        start, end = sla.report_period(
+            month=month,
+            since=_aware_time(since, fields["since"]),
+            until=_aware_time(until, fields["until"]),
+            fields=fields,
+        )
     except UpwatchError as exc:
         _fail(str(exc))
 
     async def report(session: AsyncSession) -> list[sla.SlaReport]:
+        monitor_ids = await sla.report_monitors(
+            session=session, monitor_ids=monitor or [], status_page=status_page, fields=fields
+        )
         return await sla.sla_reports(
-            session=session, monitor_ids=monitor, since=since, until=until, now=utc_now()
+            session=session,
+            monitor_ids=monitor_ids,
+            since=start,
+            until=end,
+            now=utc_now(),
+            fields=fields,
         )
 
     reports = _with_session(settings, report, migrate=settings.is_sqlite)
@@ -629,6 +654,16 @@ def report_sla(
         typer.echo(sla.as_csv(reports), nl=False)
     else:
         typer.echo(json.dumps([sla.as_json(r) for r in reports], indent=2))
+
+
+def _aware_time(text: str | None, option: str) -> datetime | None:
+    """An ISO 8601 time with its offset; naive ones are refused by the range check."""
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        _fail(f"{option}: expected an ISO 8601 time, e.g. 2026-10-01T00:00:00Z")
 
 
 def main() -> None:

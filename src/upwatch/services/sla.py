@@ -12,9 +12,10 @@
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,6 +54,53 @@ CSV_FIELDS = tuple(SlaReport.__dataclass_fields__)
 MAX_ID = 2**31 - 1
 
 
+# How the API names the inputs its errors point at; the CLI passes its own option names.
+API_FIELDS: Mapping[str, str] = MappingProxyType(
+    {name: name for name in ("month", "since", "until", "monitor", "status_page")}
+)
+
+
+def report_period(
+    *,
+    month: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    fields: Mapping[str, str] = API_FIELDS,
+) -> tuple[datetime, datetime]:
+    """The period a report covers: a UTC month, or a ``since``/``until`` range (in UTC)."""
+    if month is not None:
+        if since is not None or until is not None:
+            raise ValidationFailedError([(fields["month"], "give either month or since and until")])
+        return month_range(month, field=fields["month"])
+    if since is not None and until is not None:
+        return check_range(since, until, fields=fields)
+    if since is not None or until is not None:  # name the half that is missing
+        missing = fields["until" if until is None else "since"]
+        raise ValidationFailedError([(missing, "give both since and until, or a month")])
+    raise ValidationFailedError([(fields["month"], "give a month, or both since and until")])
+
+
+async def report_monitors(
+    *,
+    session: AsyncSession,
+    monitor_ids: Sequence[int],
+    status_page: str | None,
+    fields: Mapping[str, str] = API_FIELDS,
+) -> list[int]:
+    """The monitors asked for by id, then every monitor on the status page, if one is named."""
+    wanted = list(monitor_ids)
+    if status_page is not None:
+        on_page = await status_page_monitors(session=session, slug=status_page, fields=fields)
+        if not wanted and not on_page:
+            problem = f"{status_page!r} shows no monitors"
+            raise ValidationFailedError([(fields["status_page"], problem)])
+        wanted += on_page
+    if not wanted:
+        problem = "give at least one monitor or a status page"
+        raise ValidationFailedError([(fields["monitor"], problem)])
+    return wanted
+
+
 def month_range(month: str, *, field: str = "month") -> tuple[datetime, datetime]:
     """``2026-10`` → the first instant of October 2026 and of November 2026, in UTC."""
     try:
@@ -66,12 +114,14 @@ def month_range(month: str, *, field: str = "month") -> tuple[datetime, datetime
     return start, following
 
 
-def check_range(since: datetime, until: datetime) -> tuple[datetime, datetime]:
+def check_range(
+    since: datetime, until: datetime, *, fields: Mapping[str, str] = API_FIELDS
+) -> tuple[datetime, datetime]:
     """The range in UTC: rollups are per UTC hour and day, and splitting a range given in
     another offset (+05:30, say) at its own whole hours would miss or double-count results."""
     problems = []
     in_utc = []
-    for name, value in (("since", since), ("until", until)):
+    for name, value in ((fields["since"], since), (fields["until"], until)):
         if value.tzinfo is None:
             problems.append((name, "needs a time zone, e.g. 2026-10-01T00:00:00Z"))
             continue
@@ -80,13 +130,15 @@ def check_range(since: datetime, until: datetime) -> tuple[datetime, datetime]:
         except OverflowError:  # e.g. 0001-01-01T00:00:00+05:00, before the year 1 in UTC
             problems.append((name, "is out of range"))
     if not problems and until <= since:
-        problems.append(("until", "must be after since"))
+        problems.append((fields["until"], "must be after since"))
     if problems:
         raise ValidationFailedError(problems)
     return in_utc[0], in_utc[1]
 
 
-async def status_page_monitors(*, session: AsyncSession, slug: str) -> list[int]:
+async def status_page_monitors(
+    *, session: AsyncSession, slug: str, fields: Mapping[str, str] = API_FIELDS
+) -> list[int]:
     found = await session.scalars(
         select(StatusPageComponentRow.monitor_id)
         .join(StatusPageGroupRow, StatusPageGroupRow.id == StatusPageComponentRow.group_id)
@@ -98,7 +150,7 @@ async def status_page_monitors(*, session: AsyncSession, slug: str) -> list[int]
     if not monitor_ids:
         page = await session.scalar(select(StatusPageRow.id).where(StatusPageRow.slug == slug))
         if page is None:
-            raise ValidationFailedError([("status_page", f"no status page {slug!r}")])
+            raise ValidationFailedError([(fields["status_page"], f"no status page {slug!r}")])
     return monitor_ids
 
 
@@ -109,9 +161,10 @@ async def sla_reports(
     since: datetime,
     until: datetime,
     now: datetime,
+    fields: Mapping[str, str] = API_FIELDS,
 ) -> list[SlaReport]:
     """One report per monitor, in the order asked; an unknown monitor id is a 422."""
-    since, until = check_range(since, until)
+    since, until = check_range(since, until, fields=fields)
     wanted = list(dict.fromkeys(monitor_ids))
     monitors = {
         row.id: row
@@ -121,7 +174,9 @@ async def sla_reports(
     }
     unknown = [m for m in wanted if m not in monitors]
     if unknown:
-        raise ValidationFailedError([("monitor", f"no monitor with id {m}") for m in unknown])
+        raise ValidationFailedError(
+            [(fields["monitor"], f"no monitor with id {m}") for m in unknown]
+        )
     end = max(since, min(until, now))
     tallies = await rollups.tallies(
         session=session, monitor_ids=wanted, since=since, until=end, with_sketch=False

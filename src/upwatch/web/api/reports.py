@@ -6,7 +6,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import AwareDatetime
 
-from upwatch.errors import ValidationFailedError
 from upwatch.services import sla
 from upwatch.web.deps import ReadAccess, RuntimeDep, SessionDep
 
@@ -31,24 +30,10 @@ async def sla_report(
     ] = None,
 ) -> dict[str, Any] | Response:
     """For a `month` or a `since`/`until` range; see the README for the definitions."""
-    if month is not None:
-        if since is not None or until is not None:
-            raise ValidationFailedError([("month", "give either month or since and until")])
-        start, end = sla.month_range(month)
-    elif since is not None and until is not None:
-        start, end = since, until
-    elif since is not None or until is not None:  # name the half that is missing
-        missing = "until" if until is None else "since"
-        raise ValidationFailedError([(missing, "give both since and until, or a month")])
-    else:
-        raise ValidationFailedError([("month", "give a month, or both since and until")])
-    monitor_ids = list(monitor or [])
-    if status_page is not None:
-        monitor_ids += await sla.status_page_monitors(session=session, slug=status_page)
-    if not monitor_ids and status_page is not None:
-        raise ValidationFailedError([("status_page", f"{status_page!r} shows no monitors")])
-    if not monitor_ids:
-        raise ValidationFailedError([("monitor", "give at least one monitor or a status_page")])
+    start, end = sla.report_period(month=month, since=since, until=until)
+    monitor_ids = await sla.report_monitors(
+        session=session, monitor_ids=monitor or [], status_page=status_page
+    )
     reports = await sla.sla_reports(
         session=session, monitor_ids=monitor_ids, since=start, until=end, now=runtime.clock()
     )
