@@ -30,6 +30,7 @@ from upwatch.store.tables import (
     StatusPageGroupRow,
     StatusPageRow,
 )
+from upwatch.store.types import MAX_ID
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +50,6 @@ class SlaReport:
 
 
 CSV_FIELDS = tuple(SlaReport.__dataclass_fields__)
-# Ids are 32-bit integers in the database; PostgreSQL refuses a larger one in a query (and
-# SQLite one beyond 64 bits) rather than finding nothing, so such an id is not looked up.
-MAX_ID = 2**31 - 1
 
 
 # How the API names the inputs its errors point at; the CLI passes its own option names.

@@ -9,6 +9,9 @@ from sqlalchemy.types import TypeDecorator
 
 # SQLite only auto-increments INTEGER PRIMARY KEY columns, so big ids use INTEGER there.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+# The largest id of an INTEGER column on PostgreSQL (every table but pings' and deliveries').
+# PostgreSQL refuses a larger one in a query, rather than finding nothing.
+MAX_ID = 2**31 - 1
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -6,7 +6,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from upwatch import __version__
 from upwatch.engine.batching import BatchWriter
@@ -22,6 +22,7 @@ from upwatch.web import ui as dashboard
 from upwatch.web.api import alert_policies, channels, incidents, maintenance, monitors
 from upwatch.web.api import reports as reports_api
 from upwatch.web.api import status_pages as status_pages_api
+from upwatch.web.ids import ids_in_range
 from upwatch.web.limits import BodySizeLimit
 from upwatch.web.ping_asgi import PingIntake
 from upwatch.web.runtime import PingSink, Runtime
@@ -92,6 +93,7 @@ def create_app(
         lifespan=lifespan,
         # Upwatch configures no OpenTelemetry; left on, FastAPI asks for it on every request.
         telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
+        dependencies=[Depends(ids_in_range)],
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
     errors.install(app)
