@@ -1,10 +1,12 @@
 """The `upwatch` command as users run it: a real process, a temporary data directory."""
 
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import closing
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -149,6 +151,21 @@ def test_an_unsupported_database_url_is_named(tmp_path: Path) -> None:
     result = run(tmp_path, "db", "upgrade", UPWATCH_DATABASE_URL="mysql://u@h/db")
     assert result.returncode == 2
     assert "unsupported database 'mysql'" in result.stderr
+
+
+def test_a_database_migrated_by_a_newer_upwatch_is_named_and_left_alone(tmp_path: Path) -> None:
+    assert run(tmp_path, "db", "upgrade").returncode == 0
+    with closing(sqlite3.connect(tmp_path / "upwatch.db")) as database, database:
+        database.execute("UPDATE alembic_version SET version_num = 'f00dfeed0000'")
+
+    result = run(tmp_path, "db", "upgrade")
+
+    assert result.returncode == 2
+    assert "migrated by a newer upwatch" in result.stderr
+    assert "Traceback" not in result.stderr
+    with closing(sqlite3.connect(tmp_path / "upwatch.db")) as database:
+        (revision,) = database.execute("SELECT version_num FROM alembic_version").fetchone()
+    assert revision == "f00dfeed0000"
 
 
 def test_maintenance_add_list_and_delete(tmp_path: Path) -> None:
