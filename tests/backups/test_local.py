@@ -230,3 +230,26 @@ def test_restore_from_a_folder_takes_the_newest_backup_of_its_engine(
     )
 
     assert sqlite_database.snapshot() == before
+
+
+def test_restore_from_a_backup_it_may_not_read_fails_clearly(
+    sqlite_database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "backups"
+    _backup(sqlite_database, folder, days=0, keep=1)
+    (backup,) = folder.iterdir()
+    opened = Path.open
+
+    def refused_for_the_backup(path: Path, *args: object, **kwargs: object) -> object:
+        if path == backup:  # what a user without read permission gets (tests run as root)
+            raise PermissionError(13, "Permission denied")
+        return opened(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(Path, "open", refused_for_the_backup)
+    with pytest.raises(BackupError, match=f"cannot read {backup}: Permission denied"):
+        restore_backup(
+            database_url=sqlite_database.async_url,
+            source=str(backup),
+            replace=True,
+            s3_endpoint_url=None,
+        )

@@ -166,8 +166,11 @@ def _ensure_known_revision(revision: str | None, location: str) -> None:
 
 
 def _engine_of(backup: Path) -> Engine | None:
-    with backup.open("rb") as file:
-        head = file.read(len(SQLITE_MAGIC))
+    try:
+        with backup.open("rb") as file:
+            head = file.read(len(SQLITE_MAGIC))
+    except OSError as exc:  # unreadable (permissions, a folder given as a file's name)
+        raise BackupError(f"cannot read {backup}: {exc.strerror or exc}") from exc
     if head.startswith(PG_DUMP_MAGIC):
         return Engine.POSTGRESQL
     if head == SQLITE_MAGIC:
