@@ -100,3 +100,27 @@ def test_a_failed_upload_leaves_no_object_and_says_why(
             s3_endpoint_url=moto_server,
         )
     assert _keys(moto_server, bucket) == sorted(FOREIGN)
+
+
+def test_a_second_backup_in_the_same_second_replaces_nothing(
+    sqlite_database: Database, moto_server: str, bucket: str
+) -> None:
+    def backup() -> None:
+        create_backup(
+            database_url=sqlite_database.async_url,
+            destination=f"s3://{bucket}/backups",
+            keep=7,
+            now=T0,
+            s3_endpoint_url=moto_server,
+        )
+
+    backup()
+    key = f"backups/{backup_name(Engine.SQLITE, T0)}"
+    client = boto3.session.Session().client("s3", endpoint_url=moto_server)
+    first = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+    sqlite_database.add_monitors(1)
+
+    with pytest.raises(BackupError, match="already exists \\(a backup made in the same second\\)"):
+        backup()
+
+    assert client.get_object(Bucket=bucket, Key=key)["Body"].read() == first

@@ -58,6 +58,13 @@ class S3Store:
         return sorted(found)
 
     def put(self, source: Path, name: str) -> None:
+        # Names go by the second: never replace a backup made in the same one (perhaps of
+        # another database) and report success for both.
+        if self._exists(name):
+            raise BackupError(
+                f"{self.location(name)} already exists (a backup made in the same second); "
+                "it was left as it is"
+            )
         # A multipart upload that fails is aborted by the transfer manager: S3 then shows no
         # object at all, never a part of one.
         try:
@@ -66,6 +73,17 @@ class S3Store:
             )
         except _FAILURES as exc:
             raise BackupError(f"cannot upload the backup to {self.location(name)}: {exc}") from exc
+
+    def _exists(self, name: str) -> bool:
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self.prefix + name)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise BackupError(f"cannot look for {self.location(name)}: {exc}") from exc
+        except _FAILURES as exc:
+            raise BackupError(f"cannot look for {self.location(name)}: {exc}") from exc
+        return True
 
     def fetch(self, name: str, work_dir: Path) -> Path:
         target = work_dir / name
