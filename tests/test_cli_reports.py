@@ -2,9 +2,11 @@
 
 import asyncio
 import json
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tests.conftest import POSTGRES_ADMIN_URL, _postgres
 from tests.test_cli import run
 from upwatch.store.database import opened_sessions
 from upwatch.store.tables import StatusPageComponentRow, StatusPageGroupRow, StatusPageRow
@@ -127,3 +129,17 @@ def test_report_sla_names_the_option_at_fault(tmp_path: Path) -> None:
         assert refused.returncode == 2, (arguments, refused.stdout)
         assert message in refused.stderr, (arguments, refused.stderr)
         assert "Traceback" not in refused.stderr
+
+
+def test_prune_and_rollup_on_a_database_never_migrated_say_to_upgrade(tmp_path: Path) -> None:
+    name = f"upwatch_bare_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_postgres(f'CREATE DATABASE "{name}"'))
+    try:
+        url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        for job in ("prune", "rollup"):
+            refused = run(tmp_path, job, UPWATCH_DATABASE_URL=url)
+            assert refused.returncode == 2, (job, refused.stdout)
+            assert "run `upwatch db upgrade` first" in refused.stderr, (job, refused.stderr)
+            assert "Traceback" not in refused.stderr
+    finally:
+        asyncio.run(_postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

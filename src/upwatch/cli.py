@@ -11,7 +11,7 @@ from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ProgrammingError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from upwatch.engine.long_lived import tune_collector
@@ -562,6 +562,9 @@ app.add_typer(report_app, name="report")
 def _run_job(work: Coroutine[object, object, T]) -> T:
     try:
         return asyncio.run(work)
+    except ProgrammingError as exc:
+        # A table or column it does not have: a database no `db upgrade` has prepared yet.
+        _fail(f"the database lacks upwatch's schema: run `upwatch db upgrade` first ({exc.orig})")
     except (SQLAlchemyError, OSError) as exc:
         _fail(f"database unreachable or refused the request: {exc}")
 
