@@ -333,13 +333,21 @@ async def _ping_with(
         await record_pings(session=session, pings=pings, flap=FLAP, specs=specs)
 
 
-async def test_a_changed_heartbeat_is_applied_with_its_new_spec_despite_the_cache(
+async def _cached_heartbeat(
     sessions: async_sessionmaker[AsyncSession], clock: Clock
-) -> None:
+) -> tuple[SpecCache, int]:
+    """A heartbeat pinged once through a spec cache, which now holds its spec; a second on."""
     specs = SpecCache()
     monitor_id = await _heartbeat(sessions, clock, period=300, grace=60)
     await _ping_with(specs, sessions, [_at(monitor_id, clock, 0, PingKind.SUCCESS)])
     clock.advance(1)
+    return specs, monitor_id
+
+
+async def test_a_changed_heartbeat_is_applied_with_its_new_spec_despite_the_cache(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    specs, monitor_id = await _cached_heartbeat(sessions, clock)
     async with sessions.begin() as session:
         await update_monitor(
             session=session,
@@ -357,10 +365,7 @@ async def test_a_changed_heartbeat_is_applied_with_its_new_spec_despite_the_cach
 async def test_a_heartbeat_paused_since_its_spec_was_cached_is_not_moved_by_a_ping(
     sessions: async_sessionmaker[AsyncSession], clock: Clock
 ) -> None:
-    specs = SpecCache()
-    monitor_id = await _heartbeat(sessions, clock, period=300, grace=60)
-    await _ping_with(specs, sessions, [_at(monitor_id, clock, 0, PingKind.SUCCESS)])
-    clock.advance(1)
+    specs, monitor_id = await _cached_heartbeat(sessions, clock)
     async with sessions.begin() as session:
         await set_paused(session=session, monitor_id=monitor_id, paused=True, now=clock())
     await _ping_with(specs, sessions, [_at(monitor_id, clock, 5, PingKind.FAIL)])
