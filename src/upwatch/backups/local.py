@@ -6,7 +6,7 @@ import tempfile
 from contextlib import suppress
 from pathlib import Path
 
-from upwatch.backups.errors import BackupError
+from upwatch.backups.errors import BackupError, BackupNameTakenError
 
 
 class LocalStore:
@@ -33,13 +33,8 @@ class LocalStore:
             _move_or_copy(source, partial)
             with partial.open("rb") as written:
                 os.fsync(written.fileno())
-            # Names go by the second: never replace a backup made in the same one (perhaps of
-            # another database) and report success for both.
             if target.exists():
-                raise BackupError(
-                    f"{target} already exists (a backup made in the same second); "
-                    "it was left as it is"
-                )
+                raise BackupNameTakenError(str(target))
             partial.replace(target)
         except OSError as exc:
             raise BackupError(f"cannot write the backup to {self.directory}: {exc}") from exc

@@ -9,7 +9,7 @@ from boto3.exceptions import Boto3Error
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
-from upwatch.backups.errors import BackupError
+from upwatch.backups.errors import BackupError, BackupNameTakenError
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -58,13 +58,8 @@ class S3Store:
         return sorted(found)
 
     def put(self, source: Path, name: str) -> None:
-        # Names go by the second: never replace a backup made in the same one (perhaps of
-        # another database) and report success for both.
         if self._exists(name):
-            raise BackupError(
-                f"{self.location(name)} already exists (a backup made in the same second); "
-                "it was left as it is"
-            )
+            raise BackupNameTakenError(self.location(name))
         # A multipart upload that fails is aborted by the transfer manager: S3 then shows no
         # object at all, never a part of one.
         try:
@@ -77,11 +72,13 @@ class S3Store:
     def _exists(self, name: str) -> bool:
         try:
             self.client.head_object(Bucket=self.bucket, Key=self.prefix + name)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                return False
-            raise BackupError(f"cannot look for {self.location(name)}: {exc}") from exc
         except _FAILURES as exc:
+            if isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") in (
+                "404",
+                "NoSuchKey",
+                "NotFound",
+            ):
+                return False
             raise BackupError(f"cannot look for {self.location(name)}: {exc}") from exc
         return True
 

@@ -15,7 +15,7 @@ def backup_sqlite(database: Path, target: Path) -> None:
         raise BackupError(f"no SQLite database at {database}")
     try:
         with (
-            closing(sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)) as source,
+            _read_only(database) as source,
             closing(sqlite3.connect(target)) as copy,
         ):
             source.backup(copy)
@@ -30,7 +30,7 @@ def restore_sqlite(backup: Path, database: Path) -> None:
     try:
         database.parent.mkdir(parents=True, exist_ok=True)
         with (
-            closing(sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)) as source,
+            _read_only(backup) as source,
             closing(sqlite3.connect(database, timeout=30)) as live,
         ):
             source.backup(live)
@@ -41,12 +41,11 @@ def restore_sqlite(backup: Path, database: Path) -> None:
 def sqlite_backup_revision(backup: Path) -> str | None:
     """The schema revision the backup was made at; ``None`` when it holds no Upwatch schema."""
     try:
-        with closing(sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)) as db:
-            exists = db.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
-            ).fetchone()
+        with _read_only(backup) as db:
             row = (
-                db.execute("SELECT version_num FROM alembic_version").fetchone() if exists else None
+                db.execute("SELECT version_num FROM alembic_version").fetchone()
+                if _has_table(db, "alembic_version")
+                else None
             )
     except sqlite3.Error as exc:
         raise BackupError(f"cannot read {backup}: {exc}") from exc
@@ -58,11 +57,10 @@ def count_sqlite_monitors(database: Path) -> int:
     if not database.is_file():
         return 0
     try:
-        with closing(sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)) as db:
-            exists = db.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'monitors'"
-            ).fetchone()
-            return int(db.execute("SELECT count(*) FROM monitors").fetchone()[0]) if exists else 0
+        with _read_only(database) as db:
+            if not _has_table(db, "monitors"):
+                return 0
+            return int(db.execute("SELECT count(*) FROM monitors").fetchone()[0])
     except sqlite3.Error as exc:
         # A damaged database is when a restore is wanted most, but the backup API cannot write
         # over a file that is not a database: say how to get past it.
@@ -70,3 +68,14 @@ def count_sqlite_monitors(database: Path) -> int:
             f"cannot read the SQLite database {database}: {exc}; move it (and any -wal and "
             "-shm files beside it) aside, then restore again"
         ) from exc
+
+
+def _read_only(database: Path) -> closing[sqlite3.Connection]:
+    return closing(sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True))
+
+
+def _has_table(db: sqlite3.Connection, name: str) -> bool:
+    found = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ).fetchone()
+    return found is not None
