@@ -107,10 +107,8 @@ async def delete_channel(*, session: AsyncSession, channel_id: int, now: datetim
     row = await get_channel(session=session, channel_id=channel_id)
     # JSON lists compare differently on SQLite and PostgreSQL; channels are deleted rarely.
     for monitor in await session.scalars(select(MonitorRow)):
-        alert_settings = (
-            _without_channel(monitor.alert_settings, channel_id)
-            if monitor.alert_settings
-            else monitor.alert_settings
+        alert_settings = monitor.alert_settings and _without_channel(
+            monitor.alert_settings, channel_id
         )
         if channel_id in monitor.channel_ids or alert_settings != monitor.alert_settings:
             monitor.channel_ids = [c for c in monitor.channel_ids if c != channel_id]

@@ -94,11 +94,10 @@ async def record_pings(
     # waits on the unique key, then skips them. (A lookup of the batch's keys first was a
     # sequential scan of the whole table whenever its statistics were behind its growth.)
     new = await _insert_new_pings(session, candidates.values())
-    pinged = {monitor.id: monitor for ping, monitor in candidates.values() if ping.intake_id in new}
-    parsed = await specs.load(session, ((row.id, row.updated_at) for row in pinged.values()))
+    arrived = [pair for intake_id, pair in candidates.items() if intake_id in new]
+    parsed = await specs.load(session, ((row.id, row.updated_at) for _, row in arrived))
     walk = _Walk(monitors, silencing, parsed)
     # Pings of the same instant keep the order they arrived in.
-    arrived = [pair for intake_id, pair in candidates.items() if intake_id in new]
     for ping, monitor in sorted(arrived, key=lambda pair: pair[0].received_at):
         walk.step(monitor, ping)
     walk.set_deadlines()
