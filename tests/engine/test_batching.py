@@ -26,6 +26,39 @@ async def test_items_are_written_in_bulk_and_waiters_return_after_the_write() ->
     await task
 
 
+async def test_with_a_quiet_gap_a_lone_item_waits_for_the_gap_only() -> None:
+    written: list[int] = []
+
+    async def write(items: list[int]) -> None:
+        written.extend(items)
+
+    writer = BatchWriter(write, name="test", max_delay=60, quiet_after=0.01)
+    task = asyncio.create_task(writer.run())
+    await asyncio.wait_for(writer.submit(1), timeout=5)
+    assert written == [1]
+    await writer.close()
+    await task
+
+
+async def test_with_a_quiet_gap_items_that_keep_arriving_make_one_batch() -> None:
+    written: list[list[int]] = []
+
+    async def write(items: list[int]) -> None:
+        written.append(items)
+
+    # They keep coming for longer than the gap, never as long as the gap apart.
+    writer = BatchWriter(write, name="test", max_delay=60, quiet_after=0.3)
+    task = asyncio.create_task(writer.run())
+    waits = []
+    for n in range(8):
+        waits.append(asyncio.ensure_future(writer.submit(n)))
+        await asyncio.sleep(0.06)
+    await asyncio.wait_for(asyncio.gather(*waits), timeout=10)
+    assert written == [list(range(8))]
+    await writer.close()
+    await task
+
+
 async def test_a_failed_write_is_retried_and_nothing_is_lost() -> None:
     attempts = 0
     written: list[int] = []

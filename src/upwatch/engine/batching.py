@@ -39,9 +39,11 @@ def _no_description(_: Any) -> Mapping[str, object]:
 
 
 class BatchWriter(Generic[T]):
-    """``describe`` names an item in the log of its rejection: ids and times, never secrets.
-    ``max_backlog`` bounds the items held (memory while the store is away); ``None`` for
-    producers that are bounded upstream."""
+    """``max_delay`` is the longest a batch waits for more items once one arrived; with
+    ``quiet_after``, it stops waiting as soon as that long passes with no new item (a lone item
+    waits only that long, a stream of them makes one batch). ``describe`` names an item in the
+    log of its rejection: ids and times, never secrets. ``max_backlog`` bounds the items held
+    (memory while the store is away); ``None`` for producers that are bounded upstream."""
 
     def __init__(
         self,
@@ -50,6 +52,7 @@ class BatchWriter(Generic[T]):
         name: str,
         max_items: int = 500,
         max_delay: float = 0.005,
+        quiet_after: float | None = None,
         max_backoff: float = 5.0,
         max_backlog: int | None = None,
         describe: Callable[[T], Mapping[str, object]] = _no_description,
@@ -58,6 +61,7 @@ class BatchWriter(Generic[T]):
         self._name = name
         self._max_items = max_items
         self._max_delay = max_delay
+        self._quiet_after = quiet_after
         self._max_backoff = max_backoff
         self._max_backlog = max_backlog
         self._describe = describe
@@ -96,9 +100,21 @@ class BatchWriter(Generic[T]):
         """Flush until closed; on close, flush what is left."""
         while not (self._closing and not self._pending):
             await self._arrived.wait()
-            if len(self._pending) < self._max_items and not self._closing:
-                await asyncio.sleep(self._max_delay)
+            await self._wait_for_company()
             await self._flush_once()
+
+    async def _wait_for_company(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._max_delay
+        seen = -1
+        while (
+            len(self._pending) != seen
+            and len(self._pending) < self._max_items
+            and not self._closing
+            and (left := deadline - loop.time()) > 0
+        ):
+            seen = len(self._pending)
+            await asyncio.sleep(left if self._quiet_after is None else min(self._quiet_after, left))
 
     async def close(self) -> None:
         self._closing = True
