@@ -296,6 +296,32 @@ async def test_a_failure_after_a_quiet_ping_in_one_batch_leaves_the_failure_as_l
     assert row.last_ping_at == row.last_checked_at == clock() + timedelta(seconds=200)
 
 
+async def test_a_parent_and_its_child_failing_in_one_batch_alert_as_the_parent_alone(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    parent = await _heartbeat(sessions, clock, name="backup", retries=0)
+    child = await _heartbeat(sessions, clock, name="report", retries=0, depends_on=[parent])
+    await _ping(sessions, parent, clock, PingKind.SUCCESS)
+    await _ping(sessions, child, clock, PingKind.SUCCESS)
+    batch = [
+        _at(parent, clock, 10, PingKind.SUCCESS),
+        _at(parent, clock, 20, PingKind.FAIL),
+        _at(child, clock, 30, PingKind.FAIL),
+    ]
+    events, parent_row = await _record_and_read(sessions, batch, parent)
+    async with sessions() as session:
+        child_row = await session.get_one(MonitorRow, child)
+        (incident,) = (await session.scalars(select(IncidentRow))).all()
+    assert [(e.monitor_id, e.transition.current) for e in events] == [
+        (parent, MonitorStatus.DOWN),
+        (child, MonitorStatus.DEPENDENCY_DOWN),
+    ]
+    assert incident.monitor_id == parent
+    assert parent_row.last_ping_at == parent_row.last_checked_at == clock() + timedelta(seconds=20)
+    assert child_row.last_ping_at == child_row.last_checked_at == clock() + timedelta(seconds=30)
+    assert child_row.deadline_at == clock() + timedelta(seconds=30 + 360)
+
+
 async def test_a_monitor_paused_while_its_pings_are_recorded_stays_paused_without_a_deadline(
     sessions: async_sessionmaker[AsyncSession], clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from upwatch.domain.status import MonitorStatus
 from upwatch.errors import ValidationFailedError
+from upwatch.store.monitors import StateColumns
 from upwatch.store.tables import MonitorRow
 
 _UNAVAILABLE = frozenset(
@@ -61,7 +62,7 @@ async def forget_monitor(*, session: AsyncSession, monitor_id: int, now: datetim
 
 
 async def load_parents(
-    session: AsyncSession, monitors: Iterable[MonitorRow]
+    session: AsyncSession, monitors: Iterable[StateColumns]
 ) -> dict[int, MonitorRow]:
     """The parents of ``monitors`` in one query. Rows already in the session are the same
     objects, so a parent changed earlier in the batch is seen as it is now."""

@@ -8,7 +8,6 @@ from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
 
 from upwatch.domain.monitors import HeartbeatMonitor, MonitorSpec
 from upwatch.domain.results import CheckResult, ProbeResult
@@ -19,7 +18,12 @@ from upwatch.services.results import insert_new_results, split_quiet
 from upwatch.services.silencing import Silencing
 from upwatch.services.transitions import Change, MonitorEvent, apply_to_monitors
 from upwatch.store.database import insert_ignoring_conflicts
-from upwatch.store.monitors import lock_heartbeat_states, write_heartbeats
+from upwatch.store.monitors import (
+    HeartbeatFields,
+    lock_heartbeats,
+    lock_monitor_states,
+    write_heartbeats,
+)
 from upwatch.store.tables import MonitorRow, PingRow
 
 PING_BODY_LIMIT = 10_000
@@ -71,21 +75,21 @@ async def record_pings(
 
     Pings for unknown tokens or deleted monitors are dropped. The caller commits.
 
-    A batch costs a fixed number of statements, whatever its size: the monitors are locked with
-    their state and heartbeat fields only (their specs come from ``specs``, parsed again only
-    after a monitor changed), the pings are inserted in one statement, the new ones walked in
-    time order in memory (start times, durations, late deliveries), the monitors' heartbeat
-    fields and their check results written in one statement each (the heartbeat fields with
-    the last check time of the results that change nothing else: the monitor was UP and
-    steady), and the other results applied together
-    (``apply_to_monitors``).
+    A batch costs a fixed number of statements, whatever its size, and the ORM only for the
+    monitors whose state changes: the monitors are locked with their state and heartbeat fields
+    only, as plain values (their specs come from ``specs``, parsed again only after a monitor
+    changed), the pings are inserted in one statement, the new ones walked in time order in
+    memory (start times, durations, late deliveries), the monitors' heartbeat fields and their
+    check results written in one statement each (the heartbeat fields with the last check time
+    of the results that change nothing else: the monitor was UP and steady), and the other
+    results applied together (``apply_to_monitors``), to their monitors' rows.
     """
     located = await _locate(session, pings)
-    monitors = await lock_heartbeat_states(session, {monitor_id for _, monitor_id in located})
+    monitors = await lock_heartbeats(session, {monitor_id for _, monitor_id in located})
     silencing = await Silencing.load(
         session, monitors=monitors, times=[ping.received_at for ping, _ in located]
     )
-    candidates: dict[str, tuple[Ping, MonitorRow]] = {}
+    candidates: dict[str, tuple[Ping, HeartbeatFields]] = {}
     for ping, monitor_id in located:
         monitor = monitors.get(monitor_id)
         if monitor is not None:
@@ -110,12 +114,19 @@ async def record_pings(
         keep_older=True,
     )
     for monitor_id, at in checked.items():
-        set_committed_value(monitors[monitor_id], "last_checked_at", at)
+        monitors[monitor_id].last_checked_at = at
     # The quiet results' last check goes with the heartbeat fields: one statement, not two.
     await write_heartbeats(session, (monitors[monitor_id] for monitor_id in walk.pinged))
+    if not eventful:
+        return []
+    # Rows after that write: a parent loaded by ``Silencing`` is read again, and stays the
+    # object its children's checks look at.
+    rows = await lock_monitor_states(
+        session, {result.monitor_id for result in eventful}, refresh=True
+    )
     changes = [
         Change(
-            row=monitors[result.monitor_id],
+            row=rows[result.monitor_id],
             outcome=result.outcome,
             at=result.scheduled_at,
             cause=result.cause_snapshot(),
@@ -130,14 +141,11 @@ async def record_pings(
 
 class _Walk:
     """A batch's pings applied in time order to their monitors' heartbeat fields (start, last
-    ping, deadline), collecting the check result each finished run makes.
-
-    The fields are set on the rows as if loaded, for ``write_heartbeats`` to store in one
-    statement: the unit of work would update the rows one by one."""
+    ping, deadline), collecting the check result each finished run makes."""
 
     def __init__(
         self,
-        monitors: dict[int, MonitorRow],
+        monitors: dict[int, HeartbeatFields],
         silencing: Silencing,
         specs: dict[int, MonitorSpec | None],
     ) -> None:
@@ -158,7 +166,7 @@ class _Walk:
         self.durations: dict[str, float] = {}
         """Seconds from its start ping, by intake id, for each ping that finished a run."""
 
-    def step(self, monitor: MonitorRow, ping: Ping) -> None:
+    def step(self, monitor: HeartbeatFields, ping: Ping) -> None:
         spec = self.specs.get(monitor.id)
         if spec is None or spec.paused:
             return
@@ -166,14 +174,14 @@ class _Walk:
             return  # delivered late: kept in the log, but a newer ping already decided
         self.pinged.add(monitor.id)
         if ping.kind is PingKind.START:
-            set_committed_value(monitor, "last_start_at", ping.received_at)
+            monitor.last_start_at = ping.received_at
             return
         duration_s = None
         if monitor.last_start_at is not None:
             duration_s = (ping.received_at - monitor.last_start_at).total_seconds()
             self.durations[ping.intake_id] = duration_s
-            set_committed_value(monitor, "last_start_at", None)
-        set_committed_value(monitor, "last_ping_at", ping.received_at)
+            monitor.last_start_at = None
+        monitor.last_ping_at = ping.received_at
         self._last_pinged[monitor.id] = ping.received_at
         key = (monitor.id, ping.received_at)
         if key in self._result_keys:
@@ -194,7 +202,7 @@ class _Walk:
                 cron=spec.cron,
                 timezone=spec.timezone,
             )
-            set_committed_value(self._monitors[monitor_id], "deadline_at", deadline)
+            self._monitors[monitor_id].deadline_at = deadline
 
 
 async def _locate(session: AsyncSession, pings: Sequence[Ping]) -> list[tuple[Ping, int]]:
@@ -216,7 +224,7 @@ async def _locate(session: AsyncSession, pings: Sequence[Ping]) -> list[tuple[Pi
 
 
 async def _insert_new_pings(
-    session: AsyncSession, candidates: Iterable[tuple[Ping, MonitorRow]]
+    session: AsyncSession, candidates: Iterable[tuple[Ping, HeartbeatFields]]
 ) -> set[str]:
     """Insert the pings not stored yet; the intake ids of those inserted."""
     rows = [_ping_row(ping, monitor.id) for ping, monitor in candidates]

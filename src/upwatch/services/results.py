@@ -1,6 +1,6 @@
 """Recording check results in bulk and applying them to their monitors, idempotently."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -13,7 +13,7 @@ from upwatch.domain.status import Outcome
 from upwatch.services.silencing import Silencing
 from upwatch.services.transitions import Change, MonitorEvent, apply_to_monitors
 from upwatch.store.database import insert_ignoring_conflicts
-from upwatch.store.monitors import lock_monitor_states, mark_checked, state_of
+from upwatch.store.monitors import StateColumns, lock_monitor_states, mark_checked, state_of
 from upwatch.store.tables import CheckResultRow, LateResultHourRow, MonitorRow
 
 HOUR = timedelta(hours=1)
@@ -93,7 +93,7 @@ async def settle_quiet(
 
 def split_quiet(
     results: Sequence[CheckResult],
-    states: dict[int, MonitorRow],
+    states: Mapping[int, StateColumns],
     flap: FlapPolicy,
     *,
     keep_older: bool = False,
@@ -123,7 +123,7 @@ def split_quiet(
     return checked, eventful
 
 
-def _quiet(state: MonitorRow, result: CheckResult, flap: FlapPolicy) -> bool:
+def _quiet(state: StateColumns, result: CheckResult, flap: FlapPolicy) -> bool:
     """Whether ``result`` leaves the monitor as it is: no failure to count, no cause to clear,
     no transition. A DOWN result always counts a failure."""
     if result.outcome is Outcome.DOWN or state.pending_cause is not None:

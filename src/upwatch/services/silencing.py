@@ -13,6 +13,7 @@ from upwatch.domain.results import CheckResult
 from upwatch.domain.status import Outcome
 from upwatch.services.dependencies import load_parents, parent_down
 from upwatch.services.maintenance import MaintenanceCalendar
+from upwatch.store.monitors import StateColumns
 from upwatch.store.tables import MonitorRow
 
 
@@ -28,7 +29,7 @@ class Silencing:
         cls,
         session: AsyncSession,
         *,
-        monitors: Mapping[int, MonitorRow],
+        monitors: Mapping[int, StateColumns],
         times: Collection[datetime],
     ) -> "Silencing":
         if not monitors or not times:
@@ -43,10 +44,10 @@ class Silencing:
         each monitor's own results stay in time order."""
         return self.depths.get(result.monitor_id, 0), result.scheduled_at
 
-    def in_maintenance(self, monitor: MonitorRow, at: datetime) -> bool:
+    def in_maintenance(self, monitor: StateColumns, at: datetime) -> bool:
         return self.calendar.covers(monitor.id, monitor.tags, at)
 
-    def adjusted(self, result: CheckResult, monitor: MonitorRow) -> CheckResult:
+    def adjusted(self, result: CheckResult, monitor: StateColumns) -> CheckResult:
         """A result inside a maintenance window is stored as ``maintenance``, its verdict
         kept in ``details["verdict"]``. A check Upwatch did not run stays ``not_run``."""
         if result.outcome is Outcome.NOT_RUN or not self.in_maintenance(
@@ -64,7 +65,7 @@ class Silencing:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _depths(monitors: Mapping[int, MonitorRow]) -> dict[int, int]:
+def _depths(monitors: Mapping[int, StateColumns]) -> dict[int, int]:
     depths: dict[int, int] = {}
 
     def depth(monitor_id: int, path: frozenset[int]) -> int:

@@ -1,8 +1,9 @@
 """Monitor rows: conversion to and from domain specs, and the queries the engine needs."""
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import Table, bindparam, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,7 +51,35 @@ def write_spec(row: MonitorRow, spec: MonitorSpec) -> None:
     row.config = kind_fields(spec)
 
 
-def state_of(row: MonitorRow) -> MonitorState:
+class StateColumns(Protocol):
+    """What decides whether a result changes a monitor and what silences it: a ``MonitorRow``
+    or a ``HeartbeatFields``."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def consecutive_failures(self) -> int: ...
+    @property
+    def recent_changes(self) -> list[str]: ...
+    @property
+    def flapping(self) -> bool: ...
+    @property
+    def incident_open(self) -> bool: ...
+    @property
+    def pending_cause(self) -> dict[str, Any] | None: ...
+    @property
+    def last_checked_at(self) -> datetime | None: ...
+    @property
+    def retries(self) -> int: ...
+    @property
+    def tags(self) -> list[str]: ...
+    @property
+    def depends_on(self) -> list[int]: ...
+
+
+def state_of(row: StateColumns) -> MonitorState:
     return MonitorState(
         status=MonitorStatus(row.status),
         consecutive_failures=row.consecutive_failures,
@@ -101,32 +130,67 @@ _STATE_COLUMNS = (
 )
 
 
-async def lock_monitor_states(session: AsyncSession, ids: set[int]) -> dict[int, MonitorRow]:
+async def lock_monitor_states(
+    session: AsyncSession, ids: set[int], *, refresh: bool = False
+) -> dict[int, MonitorRow]:
     """Lock monitors like ``lock_monitors`` but load only their name, state, tags and
     dependencies: a fraction of the cost of whole rows, for deciding which results change
     anything and applying them (``apply_to_monitors``, which loads what announcing a change
     needs with ``load_announced``). Read nothing else from these rows unless a query of whole
-    rows in the same session has loaded the rest of them."""
-    return await _lock_only(session, ids, _STATE_COLUMNS)
+    rows in the same session has loaded the rest of them. ``refresh`` reads the columns again
+    for rows the session already holds, which a statement outside the unit of work changed."""
+    return await _lock_only(session, ids, _STATE_COLUMNS, refresh=refresh)
 
 
 async def _lock_only(
-    session: AsyncSession, ids: set[int], columns: Sequence[Any]
+    session: AsyncSession, ids: set[int], columns: Sequence[Any], *, refresh: bool = False
 ) -> dict[int, MonitorRow]:
     statement = (
         select(MonitorRow)
         .options(load_only(*columns))
         .where(MonitorRow.id.in_(ids))
         .order_by(MonitorRow.id)
+        .execution_options(populate_existing=refresh)
     )
     rows: Sequence[MonitorRow] = (await session.scalars(await locked(statement, session))).all()
     return {row.id: row for row in rows}
 
 
-# What applying pings reads besides the state; the spec (paused, period, grace, ...) comes from
-# a cache, by ``updated_at``.
+@dataclass(slots=True)
+class HeartbeatFields:
+    """A locked monitor as applying pings reads and moves it: its state (``StateColumns``),
+    its heartbeat fields, and the ``updated_at`` its cached spec is kept by. Plain values, not
+    an ORM row: the unit of work's bookkeeping per row cost more than the rest of the lock."""
+
+    id: int
+    status: str
+    consecutive_failures: int
+    recent_changes: list[str]
+    flapping: bool
+    incident_open: bool
+    pending_cause: dict[str, Any] | None
+    last_checked_at: datetime | None
+    retries: int
+    tags: list[str]
+    depends_on: list[int]
+    updated_at: datetime
+    last_ping_at: datetime | None
+    last_start_at: datetime | None
+    deadline_at: datetime | None
+
+
 _HEARTBEAT_COLUMNS = (
-    *_STATE_COLUMNS,
+    MonitorRow.id,
+    MonitorRow.status,
+    MonitorRow.consecutive_failures,
+    MonitorRow.recent_changes,
+    MonitorRow.flapping,
+    MonitorRow.incident_open,
+    MonitorRow.pending_cause,
+    MonitorRow.last_checked_at,
+    MonitorRow.retries,
+    MonitorRow.tags,
+    MonitorRow.depends_on,
     MonitorRow.updated_at,
     MonitorRow.last_ping_at,
     MonitorRow.last_start_at,
@@ -134,10 +198,13 @@ _HEARTBEAT_COLUMNS = (
 )
 
 
-async def lock_heartbeat_states(session: AsyncSession, ids: set[int]) -> dict[int, MonitorRow]:
-    """Lock monitors like ``lock_monitor_states``, with what applying pings to them reads too:
-    their heartbeat fields, and the ``updated_at`` their cached specs are kept by."""
-    return await _lock_only(session, ids, _HEARTBEAT_COLUMNS)
+async def lock_heartbeats(session: AsyncSession, ids: set[int]) -> dict[int, HeartbeatFields]:
+    """Lock monitors like ``lock_monitors``, reading what applying pings to them needs. Apply
+    a change of state to the rows of ``lock_monitor_states`` (``refresh``, once the heartbeat
+    fields are written)."""
+    statement = select(*_HEARTBEAT_COLUMNS).where(MonitorRow.id.in_(ids)).order_by(MonitorRow.id)
+    found = await session.execute(await locked(statement, session))
+    return {fields.id: fields for fields in (HeartbeatFields(*row) for row in found)}
 
 
 # What announcing a monitor's change reads besides its state (see ``services.alerts``).
@@ -173,10 +240,9 @@ async def mark_checked(session: AsyncSession, checked: Mapping[int, datetime]) -
     )
 
 
-async def write_heartbeats(session: AsyncSession, rows: Iterable[MonitorRow]) -> None:
-    """Store locked heartbeat rows' last ping, last start, deadline and last check, in one
-    statement, as they are in memory (set there with ``set_committed_value``, which the unit
-    of work would not write)."""
+async def write_heartbeats(session: AsyncSession, rows: Iterable[HeartbeatFields]) -> None:
+    """Store locked heartbeats' last ping, last start, deadline and last check, in one
+    statement."""
     await _update_each(
         session,
         {
