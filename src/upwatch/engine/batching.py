@@ -39,7 +39,8 @@ def _no_description(_: Any) -> Mapping[str, object]:
 
 
 class BatchWriter(Generic[T]):
-    """``max_delay`` is the longest a batch waits for more items once one arrived; with
+    """``max_delay`` is the longest a batch waits for more items once the writer is free to
+    take it (an item that arrived during a write has waited for that write too); with
     ``quiet_after``, it stops waiting as soon as that long passes with no new item (a lone item
     waits only that long, a stream of them makes one batch). ``describe`` names an item in the
     log of its rejection: ids and times, never secrets. ``max_backlog`` bounds the items held
