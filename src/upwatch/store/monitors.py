@@ -1,7 +1,7 @@
 """Monitor rows: conversion to and from domain specs, and the queries the engine needs."""
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Protocol, TypeVar, cast
 
@@ -179,23 +179,8 @@ class HeartbeatFields:
     deadline_at: datetime | None
 
 
-_HEARTBEAT_COLUMNS = (
-    MonitorRow.id,
-    MonitorRow.status,
-    MonitorRow.consecutive_failures,
-    MonitorRow.recent_changes,
-    MonitorRow.flapping,
-    MonitorRow.incident_open,
-    MonitorRow.pending_cause,
-    MonitorRow.last_checked_at,
-    MonitorRow.retries,
-    MonitorRow.tags,
-    MonitorRow.depends_on,
-    MonitorRow.updated_at,
-    MonitorRow.last_ping_at,
-    MonitorRow.last_start_at,
-    MonitorRow.deadline_at,
-)
+# Read in the order of its fields, so that each row makes one positional call.
+_HEARTBEAT_COLUMNS = tuple(getattr(MonitorRow, field.name) for field in fields(HeartbeatFields))
 
 
 async def lock_heartbeats(session: AsyncSession, ids: set[int]) -> dict[int, HeartbeatFields]:
@@ -204,7 +189,7 @@ async def lock_heartbeats(session: AsyncSession, ids: set[int]) -> dict[int, Hea
     fields are written)."""
     statement = select(*_HEARTBEAT_COLUMNS).where(MonitorRow.id.in_(ids)).order_by(MonitorRow.id)
     found = await session.execute(await locked(statement, session))
-    return {fields.id: fields for fields in (HeartbeatFields(*row) for row in found)}
+    return {heartbeat.id: heartbeat for heartbeat in (HeartbeatFields(*row) for row in found)}
 
 
 # What announcing a monitor's change reads besides its state (see ``services.alerts``).
